@@ -1,0 +1,19 @@
+"""The Celery app and the beat schedule (the only place periodic work is declared)."""
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+
+app = Celery("casedesk")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    # Liveness: lets /healthz/ and `manage.py check_worker` tell whether a worker is consuming.
+    "record-worker-heartbeat": {
+        "task": "core.tasks.record_heartbeat_task",
+        "schedule": 60.0,
+        "kwargs": {"source": "beat"},
+    },
+}

@@ -1,0 +1,53 @@
+"""One error shape for the whole API: {"detail", "code", "errors"?} (API.md)."""
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+from core.exceptions import Conflict, InvalidTransition
+
+
+def _validation_errors(exc: DjangoValidationError) -> dict | list:
+    if hasattr(exc, "error_dict"):
+        return {
+            ("non_field_errors" if field == "__all__" else field): messages
+            for field, messages in exc.message_dict.items()
+        }
+    return {"non_field_errors": exc.messages}
+
+
+def api_exception_handler(exc, context):
+    if isinstance(exc, InvalidTransition):
+        body = {"detail": exc.detail, "code": exc.code, "state": exc.state, "allowed_actions": exc.allowed}
+        return Response(body, status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, Conflict):
+        return Response({"detail": exc.detail, "code": exc.code}, status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(_validation_errors(exc))
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        errors = response.data if isinstance(response.data, dict) else {"non_field_errors": response.data}
+        response.data = {"detail": _summary(errors), "code": "invalid", "errors": errors}
+    else:
+        code = "forbidden" if isinstance(exc, exceptions.PermissionDenied) else exc.get_codes()
+        if not isinstance(code, str):
+            code = "error"
+        response.data = {"detail": str(exc.detail), "code": code}
+    return response
+
+
+def _summary(errors: dict) -> str:
+    parts = []
+    for field, messages in errors.items():
+        first = messages[0] if isinstance(messages, list) and messages else messages
+        parts.append(f"{field}: {first}")
+    return "Invalid input. " + "; ".join(str(p) for p in parts)

@@ -1,0 +1,13 @@
+from rest_framework import serializers
+
+
+class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """A related id resolved through a selector for the requesting user, so an id outside the
+    caller's scope is 'does not exist', exactly like one that really does not exist."""
+
+    def __init__(self, *, selector, **kwargs):
+        self.selector = selector
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        return self.selector(user=self.context["request"].user)

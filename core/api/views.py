@@ -1,0 +1,61 @@
+"""Base classes every API viewset uses, so scoping and service calls are by construction.
+
+- `get_queryset()` returns `self.selector(user=request.user)`: out of scope is 404.
+- Records with a human number also answer to it (`/accounts/ACC0000001/`).
+- Writes call `create_service` / `update_service` with `actor=request.user`; the viewset never
+  saves through the ORM, so the admin, the API and later the portal share every rule.
+"""
+from collections.abc import Callable
+
+from django.shortcuts import get_object_or_404
+from rest_framework import mixins, viewsets
+
+
+class ScopedViewSetMixin:
+    selector: Callable = None
+    number_field: str | None = None
+
+    def get_queryset(self):
+        return type(self).selector(user=self.request.user)
+
+    def get_object(self):
+        queryset = self.filter_queryset(self.get_queryset())
+        value = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
+        if value.isdigit():
+            obj = get_object_or_404(queryset, pk=int(value))
+        elif self.number_field:
+            obj = get_object_or_404(queryset, **{self.number_field: value.upper()})
+        else:
+            obj = get_object_or_404(queryset.none())
+        self.check_object_permissions(self.request, obj)
+        return obj
+
+
+class ScopedReadOnlyViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    pass
+
+
+class ServiceWriteMixin:
+    """Create and update through services. `output_serializer_class` answers the write."""
+
+    create_service: Callable = None
+    update_service: Callable = None
+    instance_kwarg: str = "instance"
+
+    def perform_create(self, serializer):
+        serializer.instance = type(self).create_service(actor=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = type(self).update_service(
+            actor=self.request.user, **{self.instance_kwarg: serializer.instance}, **serializer.validated_data
+        )
+
+
+class ScopedServiceViewSet(
+    ServiceWriteMixin,
+    ScopedViewSetMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.ReadOnlyModelViewSet,
+):
+    http_method_names = ["get", "post", "patch", "head", "options"]

@@ -1,0 +1,12 @@
+from django.db import models
+
+
+class Channel(models.TextChoices):
+    """Where a contact reached support (API.md `channel`). Entitlements and capacity use it too."""
+
+    WEB = "web", "Web"
+    EMAIL = "email", "Email"
+    PHONE = "phone", "Phone"
+    CHAT = "chat", "Chat"
+    SOCIAL = "social", "Social"
+    PROACTIVE = "proactive", "Proactive"

@@ -1,0 +1,110 @@
+"""Personas and the shared world they live in. Built through services, so grants, roles and
+derived fields are real."""
+from dataclasses import dataclass, field
+
+import pytest
+from django.test import Client
+from rest_framework.test import APIClient
+
+from customers import services as customer_services
+from customers.models import Account, Contact
+from tests.factories import UserFactory, user_with_roles
+from users import services as user_services
+from users.models import AssignmentGroup, User
+
+
+@dataclass
+class World:
+    account: Account           # Acme: the customer under test
+    child_account: Account     # Acme Europe, below Acme
+    other_account: Account     # Globex: someone else
+    partner_account: Account   # Partner Co, partner of Acme
+    group: AssignmentGroup     # Tier 1
+    users: dict[str, User | None] = field(default_factory=dict)
+    contacts: dict[str, Contact] = field(default_factory=dict)
+
+    def user(self, persona: str) -> User | None:
+        return self.users[persona]
+
+
+def _contact(account, user, first, last):
+    return customer_services.contact_create(
+        actor=None, account=account, first_name=first, last_name=last, user=user, email=f"{user.username}@example.com"
+    )
+
+
+@pytest.fixture
+def world(db) -> World:
+    create = customer_services.account_create
+    acme = create(actor=None, name="Acme")
+    acme_eu = create(actor=None, name="Acme Europe", parent=acme)
+    globex = create(actor=None, name="Globex")
+    partner_co = create(actor=None, name="Partner Co", is_partner=True, is_customer=False)
+
+    admin = user_with_roles("admin", username="admin_ada")
+    manager = user_with_roles("manager", username="manager_max")
+    agent = user_with_roles("agent", username="agent_alice")
+    group = user_services.assignment_group_create(actor=None, name="Tier 1", manager=manager, members=[agent, manager])
+
+    customer = user_with_roles("customer", username="customer_dana")
+    customer_admin = user_with_roles("customer_admin", username="custadmin_carl")
+    other_customer = user_with_roles("customer", username="customer_erin")
+    partner = user_with_roles("partner", username="partner_pat")
+    contacts = {
+        "customer": _contact(acme, customer, "Dana", "Diaz"),
+        "customer_admin": _contact(acme, customer_admin, "Carl", "Cruz"),
+        "other_customer": _contact(globex, other_customer, "Erin", "Eng"),
+        "partner": _contact(partner_co, partner, "Pat", "Park"),
+    }
+    customer_services.account_admin_grant(actor=None, account=acme, user=customer_admin)
+    customer_services.account_relationship_create(actor=None, from_account=partner_co, to_account=acme)
+
+    users = {
+        "anonymous": None,
+        "other_customer": other_customer,
+        "customer": customer,
+        "customer_admin": customer_admin,
+        "partner": partner,
+        "agent": agent,
+        "manager": manager,
+        "admin": admin,
+    }
+    return World(acme, acme_eu, globex, partner_co, group, users, contacts)
+
+
+@pytest.fixture
+def api_as(world):
+    """api_as("customer") -> an APIClient authenticated as that persona (anonymous: none)."""
+
+    def make(persona: str) -> APIClient:
+        client = APIClient()
+        user = world.users[persona]
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def client_as(world):
+    """client_as("admin") -> a Django test Client logged in as that persona (anonymous: none)."""
+
+    def make(persona: str) -> Client:
+        client = Client()
+        user = world.users[persona]
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def plain_user(db) -> User:
+    return UserFactory()

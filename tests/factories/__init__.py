@@ -1,0 +1,6 @@
+"""factory_boy factories for every model: rows in their initial state. Records whose fields are
+derived (numbers, hierarchy paths) are created through their service, so they are real."""
+from tests.factories.catalog import *  # noqa: F401,F403
+from tests.factories.cases import *  # noqa: F401,F403
+from tests.factories.customers import *  # noqa: F401,F403
+from tests.factories.users import *  # noqa: F401,F403

@@ -1,0 +1,85 @@
+from rest_framework import serializers
+
+from core.api.fields import ScopedPrimaryKeyRelatedField
+from users import selectors
+from users.choices import Presence
+from users.models import AgentChannelCapacity, AgentSkill, AssignmentGroup, Skill, User
+from users.permissions import is_internal
+
+
+class UserSerializer(serializers.ModelSerializer):
+    password = serializers.CharField(write_only=True, required=False, style={"input_type": "password"})
+    roles = serializers.ListField(child=serializers.CharField(), required=False)
+    assignment_groups = ScopedPrimaryKeyRelatedField(
+        selector=selectors.assignment_group_list_for_user, many=True, required=False
+    )
+
+    class Meta:
+        model = User
+        fields = [
+            "id", "username", "email", "first_name", "last_name", "password", "roles", "assignment_groups",
+            "is_active", "time_zone", "phone", "date_joined", "last_login",
+        ]
+        read_only_fields = ["date_joined", "last_login"]
+        extra_kwargs = {"username": {"validators": []}}  # uniqueness is the model's, checked by the service
+
+
+class MeSerializer(serializers.ModelSerializer):
+    roles = serializers.ListField(child=serializers.CharField(), read_only=True)
+    is_internal = serializers.SerializerMethodField()
+    contact = serializers.SerializerMethodField()
+    consumer = serializers.SerializerMethodField()
+    assignment_groups = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = User
+        fields = [
+            "id", "username", "email", "first_name", "last_name", "roles", "is_internal", "contact", "consumer",
+            "assignment_groups", "time_zone",
+        ]
+        read_only_fields = fields
+
+    def get_is_internal(self, user) -> bool:
+        return is_internal(user)
+
+    def get_contact(self, user) -> dict | None:
+        contact = getattr(user, "contact", None)
+        return {"id": contact.pk, "account": contact.account_id} if contact else None
+
+    def get_consumer(self, user) -> int | None:
+        consumer = getattr(user, "consumer", None)
+        return consumer.pk if consumer else None
+
+
+class AssignmentGroupSerializer(serializers.ModelSerializer):
+    manager = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), allow_null=True, required=False)
+    members = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), many=True, required=False)
+
+    class Meta:
+        model = AssignmentGroup
+        fields = ["id", "name", "description", "email", "manager", "members", "active", "created_at", "updated_at"]
+        read_only_fields = ["created_at", "updated_at"]
+        extra_kwargs = {"name": {"validators": []}}
+
+
+class SkillSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Skill
+        fields = ["id", "name", "description", "active"]
+        extra_kwargs = {"name": {"validators": []}}
+
+
+class AgentSkillSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AgentSkill
+        fields = ["id", "user", "skill", "level"]
+
+
+class AgentCapacitySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AgentChannelCapacity
+        fields = ["id", "user", "channel", "max_items"]
+
+
+class PresenceInputSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Presence.choices)

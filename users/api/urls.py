@@ -1,0 +1,12 @@
+from rest_framework.routers import SimpleRouter
+
+from users.api import views
+
+router = SimpleRouter()
+router.register("users", views.UserViewSet, basename="user")
+router.register("assignment-groups", views.AssignmentGroupViewSet, basename="assignment-group")
+router.register("skills", views.SkillViewSet, basename="skill")
+router.register("agent-skills", views.AgentSkillViewSet, basename="agent-skill")
+router.register("agent-capacities", views.AgentCapacityViewSet, basename="agent-capacity")
+
+urlpatterns = router.urls

@@ -1,0 +1,79 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import permissions as drf_permissions
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from core.api.views import ScopedReadOnlyViewSet, ScopedServiceViewSet
+from users import permissions, selectors, services
+from users.api import serializers as s
+
+
+class CanManageUsers(drf_permissions.BasePermission):
+    message = "Only admins manage users and roles."
+
+    def has_permission(self, request, view):
+        return permissions.can_manage_users(request.user)
+
+
+class UserViewSet(ScopedServiceViewSet):
+    """Admins only: people, their roles and their assignment groups."""
+
+    selector = selectors.user_list_for_user
+    create_service = services.user_create
+    update_service = services.user_update
+    serializer_class = s.UserSerializer
+    permission_classes = [drf_permissions.IsAuthenticated, CanManageUsers]
+    filterset_fields = ["is_active", "groups__name"]
+    search_fields = ["username", "email", "first_name", "last_name"]
+    ordering_fields = ["username", "date_joined", "last_login"]
+    ordering = ["username"]
+
+    @extend_schema(responses=s.MeSerializer)
+    @action(detail=False, methods=["get"], permission_classes=[drf_permissions.IsAuthenticated])
+    def me(self, request):
+        """Who the caller is and which roles they hold."""
+        return Response(s.MeSerializer(request.user).data)
+
+    @extend_schema(request=s.PresenceInputSerializer, responses={200: s.PresenceInputSerializer})
+    @action(detail=False, methods=["post"], url_path="me/presence", permission_classes=[drf_permissions.IsAuthenticated])
+    def presence(self, request):
+        """An agent sets their own presence: available, away or offline."""
+        data = s.PresenceInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        row = services.agent_presence_set(actor=request.user, user=request.user, **data.validated_data)
+        return Response({"status": row.status})
+
+
+class AssignmentGroupViewSet(ScopedServiceViewSet):
+    selector = selectors.assignment_group_list_for_user
+    create_service = services.assignment_group_create
+    update_service = services.assignment_group_update
+    serializer_class = s.AssignmentGroupSerializer
+    filterset_fields = ["active", "manager"]
+    search_fields = ["name"]
+    ordering = ["name"]
+
+
+class SkillViewSet(ScopedServiceViewSet):
+    selector = selectors.skill_list_for_user
+    create_service = services.skill_create
+    update_service = services.skill_update
+    serializer_class = s.SkillSerializer
+    search_fields = ["name"]
+    ordering = ["name"]
+
+
+class AgentSkillViewSet(ScopedReadOnlyViewSet):
+    selector = selectors.agent_skill_list_for_user
+    serializer_class = s.AgentSkillSerializer
+    filterset_fields = ["user", "skill"]
+    ordering = ["id"]
+
+
+class AgentCapacityViewSet(ScopedReadOnlyViewSet):
+    selector = selectors.agent_capacity_list_for_user
+    serializer_class = s.AgentCapacitySerializer
+    filterset_fields = ["user", "channel"]
+    ordering = ["id"]
+
+

@@ -1,0 +1,108 @@
+import zoneinfo
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from core.choices import Channel
+from core.models import TimeStampedModel
+from users.choices import Presence
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"'{value}' is not a known time zone (use an IANA name like Europe/Paris).")
+
+
+class User(AbstractUser):
+    """Everyone who logs in: agents, managers, admins, contacts and consumers. What a user may do
+    comes from their roles (Groups, see users/roles.py) and per-object grants (guardian)."""
+
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    phone = models.CharField(max_length=40, blank=True)
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+
+    @property
+    def roles(self) -> list[str]:
+        from users.roles import user_roles
+
+        return user_roles(self)
+
+
+class AssignmentGroup(TimeStampedModel):
+    """A team that cases are routed to (ServiceNow's assignment group)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    email = models.EmailField(blank=True)
+    manager = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="managed_groups"
+    )
+    members = models.ManyToManyField(User, blank=True, related_name="assignment_groups")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Skill(TimeStampedModel):
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AgentSkill(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="skills")
+    skill = models.ForeignKey(Skill, on_delete=models.CASCADE, related_name="agent_skills")
+    level = models.PositiveSmallIntegerField(
+        default=3, validators=[MinValueValidator(1), MaxValueValidator(5)], help_text="1 (novice) to 5 (expert)"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "skill"], name="agentskill_unique_user_skill"),
+            models.CheckConstraint(condition=models.Q(level__gte=1, level__lte=5), name="agentskill_level_1_5"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.skill} ({self.level})"
+
+
+class AgentPresence(models.Model):
+    """An agent's availability for routed work. One row per agent."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="presence")
+    status = models.CharField(max_length=16, choices=Presence.choices, default=Presence.OFFLINE)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.get_status_display()}"
+
+
+class AgentChannelCapacity(models.Model):
+    """How many open work items of one channel an agent takes at once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="channel_capacities")
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    max_items = models.PositiveSmallIntegerField(default=5)
+
+    class Meta:
+        verbose_name_plural = "agent channel capacities"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "channel"], name="capacity_unique_user_channel"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.channel}: {self.max_items}"

@@ -1,0 +1,106 @@
+"""The roles of API.md as Groups with model permissions. This table is the single source: the
+data migrations and `manage.py sync_roles` apply it. Internal roles see data through model
+permissions; external roles (customers, partners, consumers) hold none and see only what the
+selectors give them through their relations and grants: default deny."""
+from fnmatch import fnmatch
+
+INTERNAL_ROLES = ("agent", "manager", "admin", "case_task_agent", "major_issue_manager")
+EXTERNAL_ROLES = ("customer", "customer_admin", "partner", "partner_admin", "consumer")
+ROLES = INTERNAL_ROLES + EXTERNAL_ROLES
+
+_AGENT = [
+    "customers.view_*",
+    "customers.add_contact",
+    "customers.change_contact",
+    "customers.add_consumer",
+    "customers.change_consumer",
+    "customers.add_location",
+    "customers.change_location",
+    "catalog.view_*",
+    "cases.view_*",
+    "users.view_assignmentgroup",
+    "users.view_skill",
+    "users.view_agentskill",
+    "users.view_agentpresence",
+    "users.view_agentchannelcapacity",
+]
+_MANAGER = _AGENT + [
+    "users.change_assignmentgroup",
+    "users.add_agentskill",
+    "users.change_agentskill",
+    "users.delete_agentskill",
+    "users.change_agentpresence",
+    "users.add_agentchannelcapacity",
+    "users.change_agentchannelcapacity",
+]
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    "agent": _AGENT,
+    "manager": _MANAGER,
+    "admin": [
+        "users.*",
+        "customers.*",
+        "catalog.*",
+        "cases.*",
+        "core.view_*",
+        "auth.view_group",
+        "authtoken.*",
+    ],
+    "case_task_agent": ["customers.view_account", "customers.view_contact", "catalog.view_product"],
+    "major_issue_manager": _AGENT,
+    "customer": [],
+    "customer_admin": [],
+    "partner": [],
+    "partner_admin": [],
+    "consumer": [],
+}
+ROLE_DESCRIPTIONS = {
+    "agent": "Works cases: sees all customers and the catalog, edits contacts and consumers.",
+    "manager": "An agent who also runs teams: groups, skills, capacity and presence.",
+    "admin": "Defines the model in the admin console; staff access.",
+    "case_task_agent": "Back office: works only the case tasks routed to them or their groups.",
+    "major_issue_manager": "Declares major issues and manages their children and affected customers.",
+    "customer": "A contact of an account: their own cases and their account's products.",
+    "customer_admin": "A contact who administers their account (and child accounts) when granted.",
+    "partner": "A contact of a partner account acting for related customer accounts.",
+    "partner_admin": "Administers a partner account's users and its customers' cases.",
+    "consumer": "An individual (B2C) customer: their own cases and products.",
+}
+
+
+def is_known_role(name: str) -> bool:
+    return name in ROLES
+
+
+def user_roles(user) -> list[str]:
+    if not user or not user.is_authenticated:
+        return []
+    names = set(user.groups.filter(name__in=ROLES).values_list("name", flat=True))
+    if user.is_superuser:
+        names.add("admin")
+    return sorted(names, key=ROLES.index)
+
+
+def sync_role_permissions(apps=None) -> None:
+    """Create the role Groups and give each exactly the permissions of ROLE_PERMISSIONS.
+    Works with the live registry and with a migration's historical one."""
+    from django.apps import apps as global_apps
+    from django.contrib.auth.management import create_permissions
+
+    apps = apps or global_apps
+    for app_config in apps.get_app_configs():
+        had = getattr(app_config, "models_module", None)
+        app_config.models_module = had or True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = had
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    all_perms = list(Permission.objects.select_related("content_type"))
+    for role, patterns in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        wanted = [
+            p
+            for p in all_perms
+            if any(fnmatch(f"{p.content_type.app_label}.{p.codename}", pattern) for pattern in patterns)
+        ]
+        group.permissions.set(wanted)

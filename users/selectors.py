@@ -1,0 +1,36 @@
+from django.db.models import Q, QuerySet
+
+from users.models import AgentChannelCapacity, AgentPresence, AgentSkill, AssignmentGroup, Skill, User
+
+
+def user_list_for_user(*, user) -> QuerySet[User]:
+    qs = User.objects.prefetch_related("groups", "assignment_groups").order_by("username")
+    if user.has_perm("users.view_user"):
+        return qs
+    return qs.filter(pk=user.pk)
+
+
+def assignment_group_list_for_user(*, user) -> QuerySet[AssignmentGroup]:
+    qs = AssignmentGroup.objects.select_related("manager").prefetch_related("members")
+    if user.has_perm("users.view_assignmentgroup"):
+        return qs
+    return qs.filter(Q(manager=user) | Q(members=user)).distinct()
+
+
+def skill_list_for_user(*, user) -> QuerySet[Skill]:
+    return Skill.objects.all() if user.has_perm("users.view_skill") else Skill.objects.none()
+
+
+def agent_skill_list_for_user(*, user) -> QuerySet[AgentSkill]:
+    qs = AgentSkill.objects.select_related("user", "skill")
+    return qs if user.has_perm("users.view_agentskill") else qs.filter(user=user)
+
+
+def agent_presence_list_for_user(*, user) -> QuerySet[AgentPresence]:
+    qs = AgentPresence.objects.select_related("user")
+    return qs if user.has_perm("users.view_agentpresence") else qs.filter(user=user)
+
+
+def agent_capacity_list_for_user(*, user) -> QuerySet[AgentChannelCapacity]:
+    qs = AgentChannelCapacity.objects.select_related("user")
+    return qs if user.has_perm("users.view_agentchannelcapacity") else qs.filter(user=user)

@@ -1,0 +1,217 @@
+"""Every write to people, roles and teams."""
+from collections.abc import Iterable
+
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from core.services import model_apply
+from users import permissions
+from users.choices import Presence
+from users.models import AgentChannelCapacity, AgentPresence, AgentSkill, AssignmentGroup, Skill, User
+from users.roles import EXTERNAL_ROLES, INTERNAL_ROLES, ROLES
+
+_USER_FIELDS = ("username", "email", "first_name", "last_name", "is_active", "time_zone", "phone")
+
+
+def roles_validate(roles: Iterable[str]) -> list[str]:
+    roles = list(dict.fromkeys(roles))
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown:
+        raise ValidationError(
+            {"roles": f"Unknown role {', '.join(repr(r) for r in unknown)}. Known roles: {', '.join(ROLES)}."}
+        )
+    internal = [r for r in roles if r in INTERNAL_ROLES]
+    external = [r for r in roles if r in EXTERNAL_ROLES]
+    if internal and external:
+        raise ValidationError(
+            {
+                "roles": "A user is internal or external, never both: "
+                f"{', '.join(internal)} cannot be combined with {', '.join(external)}."
+            }
+        )
+    return roles
+
+
+def _roles_apply(user: User, roles: list[str]) -> None:
+    keep = user.groups.exclude(name__in=ROLES)
+    user.groups.set([*keep, *Group.objects.filter(name__in=roles)])
+    is_staff = user.is_superuser or "admin" in roles
+    if user.is_staff != is_staff:
+        user.is_staff = is_staff
+        user.save(update_fields=["is_staff"])
+
+
+@transaction.atomic
+def user_create(
+    *,
+    actor: User | None,
+    username: str,
+    password: str | None = None,
+    roles: Iterable[str] = (),
+    assignment_groups: Iterable[AssignmentGroup] = (),
+    **fields,
+) -> User:
+    """`actor=None` only for trusted internal callers (seed data, other services)."""
+    if actor is not None:
+        permissions.require_can_manage_users(actor)
+    roles = roles_validate(roles)
+    user = User(username=username)
+    model_apply(user, {k: v for k, v in fields.items() if k in _USER_FIELDS}, exclude_clean=("password",))
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.save()
+    _roles_apply(user, roles)
+    if assignment_groups:
+        _groups_require_internal(user, roles, assignment_groups)
+        user.assignment_groups.set(assignment_groups)
+    return user
+
+
+@transaction.atomic
+def user_update(
+    *,
+    actor: User | None,
+    instance: User,
+    password: str | None = None,
+    roles: Iterable[str] | None = None,
+    assignment_groups: Iterable[AssignmentGroup] | None = None,
+    **fields,
+) -> User:
+    if actor is not None:
+        permissions.require_can_manage_users(actor)
+    user = User.objects.select_for_update().get(pk=instance.pk)
+    model_apply(user, {k: v for k, v in fields.items() if k in _USER_FIELDS}, exclude_clean=("password",))
+    if password:
+        user.set_password(password)
+    user.save()
+    if roles is not None:
+        _roles_apply(user, roles_validate(roles))
+    if assignment_groups is not None:
+        _groups_require_internal(user, user.roles, assignment_groups)
+        user.assignment_groups.set(assignment_groups)
+    return user
+
+
+def _groups_require_internal(user: User, roles: Iterable[str], groups: Iterable[AssignmentGroup]) -> None:
+    if list(groups) and not (user.is_superuser or any(r in INTERNAL_ROLES for r in roles)):
+        raise ValidationError({"assignment_groups": "Only internal users (agents, managers, ...) join assignment groups."})
+
+
+@transaction.atomic
+def user_set_roles(*, actor: User | None, user: User, roles: Iterable[str]) -> User:
+    return user_update(actor=actor, instance=user, roles=roles)
+
+
+@transaction.atomic
+def assignment_group_create(
+    *, actor: User | None, name: str, members: Iterable[User] = (), **fields
+) -> AssignmentGroup:
+    if actor is not None:
+        permissions.require_can_manage_assignment_group(actor)
+    group = AssignmentGroup(name=name)
+    model_apply(group, fields)
+    _group_validate_people(group.manager, members)
+    group.save()
+    group.members.set(members)
+    return group
+
+
+@transaction.atomic
+def assignment_group_update(
+    *, actor: User | None, instance: AssignmentGroup, members: Iterable[User] | None = None, **fields
+) -> AssignmentGroup:
+    group = AssignmentGroup.objects.select_for_update().get(pk=instance.pk)
+    if actor is not None:
+        permissions.require_can_manage_assignment_group(actor, group)
+    model_apply(group, fields)
+    _group_validate_people(group.manager, members if members is not None else group.members.all())
+    group.save()
+    if members is not None:
+        group.members.set(members)
+    return group
+
+
+def _group_validate_people(manager: User | None, members: Iterable[User]) -> None:
+    if manager is not None and not permissions.is_internal(manager):
+        raise ValidationError({"manager": f"{manager.username} is not an internal user and cannot manage a group."})
+    outsiders = [m.username for m in members if not permissions.is_internal(m)]
+    if outsiders:
+        raise ValidationError({"members": f"Not internal users: {', '.join(outsiders)}."})
+
+
+@transaction.atomic
+def skill_create(*, actor: User | None, name: str, **fields) -> Skill:
+    if actor is not None and not actor.has_perm("users.add_skill"):
+        raise PermissionDenied("Only admins define skills.")
+    skill = Skill(name=name)
+    model_apply(skill, fields)
+    skill.save()
+    return skill
+
+
+@transaction.atomic
+def skill_update(*, actor: User | None, instance: Skill, **fields) -> Skill:
+    if actor is not None and not actor.has_perm("users.change_skill"):
+        raise PermissionDenied("Only admins change skills.")
+    skill = Skill.objects.select_for_update().get(pk=instance.pk)
+    model_apply(skill, fields)
+    skill.save()
+    return skill
+
+
+def _require_agent(user: User) -> None:
+    if not permissions.is_internal(user):
+        raise ValidationError({"user": f"{user.username} is not an agent."})
+
+
+def _require_self_or_manager(actor: User | None, user: User) -> None:
+    if actor is not None and actor.pk != user.pk and not permissions.can_manage_agent(actor):
+        raise PermissionDenied("Only the agent themself or a manager changes this.")
+
+
+@transaction.atomic
+def agent_skill_set(*, actor: User | None, user: User, skill: Skill, level: int = 3) -> AgentSkill:
+    if actor is not None and not actor.has_perm("users.change_agentskill"):
+        raise PermissionDenied("Only managers and admins set agent skills.")
+    _require_agent(user)
+    row = AgentSkill.objects.filter(user=user, skill=skill).select_for_update().first() or AgentSkill(
+        user=user, skill=skill
+    )
+    model_apply(row, {"level": level}, exclude_clean=("user", "skill"))
+    row.save()
+    return row
+
+
+@transaction.atomic
+def agent_skill_remove(*, actor: User | None, user: User, skill: Skill) -> None:
+    if actor is not None and not actor.has_perm("users.delete_agentskill"):
+        raise PermissionDenied("Only managers and admins remove agent skills.")
+    AgentSkill.objects.filter(user=user, skill=skill).delete()
+
+
+@transaction.atomic
+def agent_presence_set(*, actor: User | None, user: User, status: str) -> AgentPresence:
+    _require_self_or_manager(actor, user)
+    _require_agent(user)
+    if status not in Presence.values:
+        raise ValidationError({"status": f"'{status}' is not one of {', '.join(Presence.values)}."})
+    row, _ = AgentPresence.objects.select_for_update().get_or_create(user=user)
+    if row.status != status:
+        row.status = status
+        row.save()
+    return row
+
+
+@transaction.atomic
+def agent_capacity_set(*, actor: User | None, user: User, channel: str, max_items: int) -> AgentChannelCapacity:
+    if actor is not None and not actor.has_perm("users.change_agentchannelcapacity"):
+        raise PermissionDenied("Only managers and admins set agent capacity.")
+    _require_agent(user)
+    row = AgentChannelCapacity.objects.filter(user=user, channel=channel).select_for_update().first()
+    row = row or AgentChannelCapacity(user=user, channel=channel)
+    model_apply(row, {"max_items": max_items}, exclude_clean=("user",))
+    row.save()
+    return row
