@@ -1,3 +1,4 @@
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.utils import timezone
 
@@ -18,7 +19,11 @@ def model_apply(instance, data: dict, *, exclude_clean: tuple[str, ...] = ()) ->
     values must be set by the caller after saving."""
     changed = []
     for name, value in data.items():
-        if getattr(instance, name) != value:
+        try:
+            current = getattr(instance, name)
+        except ObjectDoesNotExist:  # a required relation not set yet
+            current = None
+        if current != value:
             setattr(instance, name, value)
             changed.append(name)
     instance.full_clean(exclude=list(exclude_clean) or None)

@@ -1,0 +1,350 @@
+"""Demo data for `make run`: people and roles, accounts with hierarchy and partners, contacts,
+products, schedules, contracts, assets, entitlements, services and catalog items.
+
+Idempotent: every record is looked up by a natural key first and created through its service
+only when missing, so a second run changes nothing. Later issues extend this command."""
+import datetime
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from cases import services as case_services
+from cases.models import CaseType
+from catalog import services as catalog_services
+from catalog.models import (
+    Asset,
+    CatalogItem,
+    CatalogItemVariable,
+    Contract,
+    Entitlement,
+    Holiday,
+    InstallBaseItem,
+    Product,
+    Schedule,
+    ScheduleSpan,
+    ServiceDefinition,
+    SoldProduct,
+)
+from customers import services as customer_services
+from customers.models import Account, AccountRelationship, Consumer, Contact, ContactRelationship, Location
+from customers.permissions import ADMINISTER
+from users import services as user_services
+from users.models import AgentChannelCapacity, AgentSkill, AssignmentGroup, Skill, User
+
+PASSWORD = "demo1234"
+TODAY = datetime.date(2026, 1, 1)
+
+PEOPLE = [
+    # username, first, last, roles
+    ("admin", "Ada", "Admin", ["admin"]),
+    ("maria", "Maria", "Manager", ["manager"]),
+    ("alice", "Alice", "Agent", ["agent"]),
+    ("bob", "Bob", "Agent", ["agent"]),
+    ("charlie", "Charlie", "Specialist", ["agent", "case_task_agent"]),
+    ("mike", "Mike", "Major", ["manager", "major_issue_manager"]),
+    ("dana", "Dana", "Diaz", ["customer"]),
+    ("carl", "Carl", "Cruz", ["customer_admin"]),
+    ("erin", "Erin", "Eng", ["customer"]),
+    ("pat", "Pat", "Park", ["partner"]),
+    ("connie", "Connie", "Consumer", ["consumer"]),
+]
+
+
+class Command(BaseCommand):
+    help = "Loads the demo data (safe to run again: it only adds what is missing)."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        self.created = 0
+        users = {u: self.user(u, first, last, roles) for u, first, last, roles in PEOPLE}
+        groups = self.teams(users)
+        accounts = self.accounts()
+        self.people(users, accounts)
+        self.products_and_entitlements(accounts)
+        self.catalog()
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready ({self.created} records added)."))
+        del groups
+
+    # --- helpers -------------------------------------------------------------------------------
+    def ensure(self, queryset, create):
+        existing = queryset.first()
+        if existing is not None:
+            return existing
+        self.created += 1
+        return create()
+
+    def user(self, username, first, last, roles) -> User:
+        return self.ensure(
+            User.objects.filter(username=username),
+            lambda: user_services.user_create(
+                actor=None, username=username, password=PASSWORD, roles=roles, first_name=first, last_name=last,
+                email=f"{username}@demo.example",
+            ),
+        )
+
+    # --- people and teams -------------------------------------------------------------------
+    def teams(self, users):
+        groups = {}
+        for name, manager, members in (
+            ("Tier 1", "maria", ["alice", "bob", "maria"]),
+            ("Tier 2", "maria", ["charlie"]),
+            ("Major incidents", "mike", ["mike", "charlie"]),
+        ):
+            groups[name] = self.ensure(
+                AssignmentGroup.objects.filter(name=name),
+                lambda n=name, m=manager, ms=members: user_services.assignment_group_create(
+                    actor=None, name=n, manager=users[m], members=[users[x] for x in ms], email=f"{n.lower().replace(' ', '-')}@demo.example"
+                ),
+            )
+        skills = {
+            name: self.ensure(Skill.objects.filter(name=name), lambda n=name: user_services.skill_create(actor=None, name=n))
+            for name in ("Networking", "Printers", "Billing", "Databases")
+        }
+        for username, skill, level in (
+            ("alice", "Networking", 4), ("alice", "Printers", 3), ("bob", "Billing", 5), ("charlie", "Databases", 5),
+        ):
+            self.ensure(
+                AgentSkill.objects.filter(user=users[username], skill=skills[skill]),
+                lambda u=username, s=skill, lv=level: user_services.agent_skill_set(
+                    actor=None, user=users[u], skill=skills[s], level=lv
+                ),
+            )
+        for username in ("alice", "bob", "charlie", "maria"):
+            for channel, max_items in (("web", 8), ("email", 8), ("phone", 1), ("chat", 3)):
+                self.ensure(
+                    AgentChannelCapacity.objects.filter(user=users[username], channel=channel),
+                    lambda u=username, c=channel, mx=max_items: user_services.agent_capacity_set(
+                        actor=None, user=users[u], channel=c, max_items=mx
+                    ),
+                )
+        return groups
+
+    def accounts(self):
+        def account(name, **fields):
+            return self.ensure(
+                Account.objects.filter(name=name),
+                lambda: customer_services.account_create(actor=None, name=name, **fields),
+            )
+
+        acme = account("Acme Corporation", registration_code="ACME-2026", website="https://acme.example",
+                       phone="+1 555 0100", city="Springfield", country="US")
+        accounts = {
+            "acme": acme,
+            "acme_eu": account("Acme Europe", parent=acme, city="Lyon", country="FR"),
+            "acme_asia": account("Acme Asia", parent=acme, city="Singapore", country="SG"),
+            "globex": account("Globex", registration_code="GLOBEX-7", city="Cypress Creek", country="US"),
+            "initech": account("Initech", city="Austin", country="US"),
+            "partner": account("Northwind Partners", is_partner=True, is_customer=False, city="Seattle", country="US"),
+        }
+        self.ensure(
+            AccountRelationship.objects.filter(from_account=accounts["partner"], to_account=acme),
+            lambda: customer_services.account_relationship_create(
+                actor=None, from_account=accounts["partner"], to_account=acme
+            ),
+        )
+        for key, name in (("acme", "Springfield HQ"), ("acme_eu", "Lyon office"), ("globex", "Cypress Creek plant")):
+            self.ensure(
+                Location.objects.filter(name=name),
+                lambda k=key, n=name: customer_services.location_create(
+                    actor=None, name=n, account=accounts[k], city=accounts[k].city, country=accounts[k].country
+                ),
+            )
+        return accounts
+
+    def people(self, users, accounts):
+        def contact(account, first, last, user=None, **fields):
+            return self.ensure(
+                Contact.objects.filter(account=account, first_name=first, last_name=last),
+                lambda: customer_services.contact_create(
+                    actor=None, account=account, first_name=first, last_name=last, user=user,
+                    email=f"{first}.{last}@{account.name.split()[0].lower()}.example".lower(), **fields
+                ),
+            )
+
+        dana = contact(accounts["acme"], "Dana", "Diaz", users["dana"], title="IT lead")
+        carl = contact(accounts["acme"], "Carl", "Cruz", users["carl"], title="Head of IT", time_zone="America/Chicago")
+        contact(accounts["acme_eu"], "Lea", "Laurent", time_zone="Europe/Paris")
+        contact(accounts["acme_asia"], "Wei", "Tan", time_zone="Asia/Singapore")
+        contact(accounts["globex"], "Erin", "Eng", users["erin"])
+        contact(accounts["globex"], "Hank", "Scorpio")
+        contact(accounts["initech"], "Peter", "Gibbons")
+        contact(accounts["partner"], "Pat", "Park", users["pat"])
+        if accounts["acme"].primary_contact_id is None:
+            self.created += 1
+            customer_services.account_update(actor=None, instance=accounts["acme"], primary_contact=carl)
+        if not users["carl"].has_perm(f"customers.{ADMINISTER}", accounts["acme"]):
+            self.created += 1
+            customer_services.account_admin_grant(actor=None, account=accounts["acme"], user=users["carl"])
+        self.ensure(
+            ContactRelationship.objects.filter(contact=dana, account=accounts["acme_eu"]),
+            lambda: customer_services.contact_relationship_create(actor=None, contact=dana, account=accounts["acme_eu"]),
+        )
+        self.ensure(
+            Consumer.objects.filter(user=users["connie"]),
+            lambda: customer_services.consumer_create(
+                actor=None, first_name="Connie", last_name="Consumer", user=users["connie"],
+                email="connie@demo.example", city="Portland", country="US",
+            ),
+        )
+
+    def products_and_entitlements(self, accounts):
+        def product(name, model_number, **fields):
+            return self.ensure(
+                Product.objects.filter(model_number=model_number),
+                lambda: catalog_services.product_create(actor=None, name=name, model_number=model_number, **fields),
+            )
+
+        router = product("EdgeRouter 500", "ER-500", manufacturer="Netgear-ish", description="Branch office router")
+        printer = product("LaserJet Pro 4000", "LJ-4000", manufacturer="PrintCo")
+        suite = product("CloudSuite", "CS-ENT", manufacturer="Casedesk", description="Hosted office suite")
+        product("CloudSuite Mail", "CS-MAIL", parent=suite)
+
+        def schedule(name, tz, spans, holidays=()):
+            sched = self.ensure(
+                Schedule.objects.filter(name=name),
+                lambda: catalog_services.schedule_create(actor=None, name=name, time_zone=tz),
+            )
+            for weekday, start, end in spans:
+                self.ensure(
+                    ScheduleSpan.objects.filter(schedule=sched, weekday=weekday, start_time=start),
+                    lambda w=weekday, s=start, e=end: catalog_services.schedule_span_create(
+                        actor=None, schedule=sched, weekday=w, start_time=s, end_time=e
+                    ),
+                )
+            for hname, day in holidays:
+                self.ensure(
+                    Holiday.objects.filter(schedule=sched, date=day),
+                    lambda h=hname, d=day: catalog_services.holiday_create(actor=None, schedule=sched, name=h, date=d),
+                )
+            return sched
+
+        t = datetime.time
+        weekdays_paris = schedule(
+            "Weekdays 8-18 (Paris)", "Europe/Paris", [(d, t(8), t(18)) for d in range(5)],
+            [("New Year's Day", datetime.date(2027, 1, 1)), ("Christmas", datetime.date(2026, 12, 25))],
+        )
+        schedule("24x7", "UTC", [(d, t(0), t(23, 59, 59)) for d in range(7)])
+        us_hours = schedule(
+            "US business hours", "America/New_York", [(d, t(9), t(17)) for d in range(5)],
+            [("Thanksgiving", datetime.date(2026, 11, 26))],
+        )
+
+        acme, globex = accounts["acme"], accounts["globex"]
+        acme_contract = self.ensure(
+            Contract.objects.filter(name="Acme premium support"),
+            lambda: catalog_services.contract_create(
+                actor=None, name="Acme premium support", account=acme, starts_on=TODAY,
+                ends_on=datetime.date(2027, 12, 31),
+            ),
+        )
+        self.ensure(
+            Contract.objects.filter(name="Globex standard support"),
+            lambda: catalog_services.contract_create(
+                actor=None, name="Globex standard support", account=globex, starts_on=TODAY
+            ),
+        )
+        sold = self.ensure(
+            SoldProduct.objects.filter(name="Acme routers"),
+            lambda: catalog_services.sold_product_create(
+                actor=None, name="Acme routers", account=acme, product=router, quantity=40, contract=acme_contract,
+                starts_on=TODAY,
+            ),
+        )
+        base = self.ensure(
+            InstallBaseItem.objects.filter(name="Springfield HQ network"),
+            lambda: catalog_services.install_base_item_create(
+                actor=None, name="Springfield HQ network", account=acme, product=router, sold_product=sold,
+                serial_number="NET-HQ-1",
+            ),
+        )
+        for i in range(1, 4):
+            self.ensure(
+                Asset.objects.filter(asset_tag=f"ACME-RTR-{i:03d}"),
+                lambda i=i: catalog_services.asset_create(
+                    actor=None, asset_tag=f"ACME-RTR-{i:03d}", serial_number=f"ER5{i:05d}", product=router,
+                    account=acme, sold_product=sold, install_base_item=base,
+                ),
+            )
+        self.ensure(
+            Asset.objects.filter(asset_tag="GLX-PRN-001"),
+            lambda: catalog_services.asset_create(actor=None, asset_tag="GLX-PRN-001", product=printer, account=globex),
+        )
+        connie = Consumer.objects.get(email="connie@demo.example")
+        self.ensure(
+            Asset.objects.filter(asset_tag="CONNIE-PRN-1"),
+            lambda: catalog_services.asset_create(actor=None, asset_tag="CONNIE-PRN-1", product=printer, consumer=connie),
+        )
+
+        for name, fields in (
+            ("Acme premium (contract)", dict(account=acme, contract=acme_contract, channels=["web", "email", "phone", "chat"], schedule=us_hours)),
+            ("Acme router coverage", dict(account=acme, product=router, channels=["web", "email", "phone"], schedule=weekdays_paris)),
+            ("Globex 20 incidents", dict(account=globex, channels=["web", "email"], per_unit=True, unit="cases", total_units=20)),
+            ("Globex printer hours", dict(account=globex, product=printer, channels=["phone"], per_unit=True, unit="hours", total_units=40)),
+            ("Connie printer warranty", dict(consumer=connie, product=printer, channels=["web", "chat"], ends_on=datetime.date(2027, 6, 30))),
+        ):
+            self.ensure(
+                Entitlement.objects.filter(name=name),
+                lambda n=name, f=fields: catalog_services.entitlement_create(actor=None, name=n, starts_on=TODAY, **f),
+            )
+
+    def catalog(self):
+        router = Product.objects.get(model_number="ER-500")
+        printer = Product.objects.get(model_number="LJ-4000")
+        suite = Product.objects.get(model_number="CS-ENT")
+
+        def service(name, service_type, order, products):
+            return self.ensure(
+                ServiceDefinition.objects.filter(name=name),
+                lambda: catalog_services.service_definition_create(
+                    actor=None, name=name, service_type=service_type, order=order, products=products
+                ),
+            )
+
+        repair = service("Hardware repair", "post_sale", 10, [router, printer])
+        install = service("Software installation", "post_sale", 20, [suite])
+        access = service("Account access", "general", 30, [suite])
+        quote = service("Request a quote", "pre_sale", 40, [router, printer, suite])
+
+        def case_type(name, code, category, services):
+            return self.ensure(
+                CaseType.objects.filter(code=code),
+                lambda: case_services.case_type_create(
+                    actor=None, name=name, code=code, category=category, service_definitions=services
+                ),
+            )
+
+        case_type("General", "general", "general", [repair, install, access])
+        case_type("Complaint", "complaint", "complaint", [])
+        case_type("Onboarding", "onboarding", "onboarding", [access])
+        case_type("Orders", "orders", "orders", [quote])
+
+        def item(name, **fields):
+            return self.ensure(
+                CatalogItem.objects.filter(name=name),
+                lambda: catalog_services.catalog_item_create(actor=None, name=name, **fields),
+            )
+
+        def variable(catalog_item, name, label, kind="text", **fields):
+            self.ensure(
+                CatalogItemVariable.objects.filter(item=catalog_item, name=name),
+                lambda: catalog_services.catalog_item_variable_create(
+                    actor=None, item=catalog_item, name=name, label=label, kind=kind, **fields
+                ),
+            )
+
+        repair_item = item("Report a broken device", short_description="Something stopped working",
+                           category="Hardware", service_definition=repair, order=10)
+        variable(repair_item, "asset", "Which device?", "asset", required=True, order=1)
+        variable(repair_item, "symptom", "What happens?", "choice", required=True, order=2,
+                 choices=["Does not power on", "Intermittent", "Error message", "Physical damage"])
+        variable(repair_item, "since", "Since when?", "date", order=3)
+        install_item = item("Install CloudSuite", short_description="New seats or a new site",
+                            category="Software", service_definition=install, product=suite, order=20)
+        variable(install_item, "seats", "How many seats?", "number", required=True, order=1)
+        variable(install_item, "site", "Where?", "text", order=2)
+        access_item = item("Reset my access", short_description="Locked out or new joiner",
+                           category="Accounts", service_definition=access, order=30)
+        variable(access_item, "username", "Username", "text", required=True, order=1)
+        quote_item = item("Ask for a quote", category="Sales", service_definition=quote, order=40)
+        variable(quote_item, "product", "Product", "product", required=True, order=1)
+        variable(quote_item, "quantity", "Quantity", "number", required=True, order=2)
