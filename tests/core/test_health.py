@@ -1,0 +1,33 @@
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from core.services import heartbeat_record
+
+pytestmark = pytest.mark.django_db
+
+
+def test_healthz_reports_missing_worker_before_any_heartbeat(client):
+    body = client.get("/healthz/").json()
+    assert body == {"database": "ok", "worker": "missing", "worker_last_seen": None}
+
+
+def test_healthz_reports_worker_after_heartbeat(client):
+    heartbeat_record(source="beat", hostname="w1")
+    assert client.get("/healthz/").json()["worker"] == "ok"
+
+
+def test_check_worker_fails_clearly_without_a_worker(mocker):
+    mocker.patch("core.management.commands.check_worker.record_heartbeat_task.delay")
+    with pytest.raises(CommandError, match="No worker ran the heartbeat task"):
+        call_command("check_worker", timeout=0.3)
+
+
+def test_home_page_links_to_admin_and_api_docs(client_as, world):
+    html = client_as("admin").get("/").content.decode()
+    assert "/admin/" in html and "/api/v1/docs/" in html and "admin_ada" in html
+
+
+def test_home_page_hides_admin_link_from_customers(client_as, world):
+    html = client_as("customer").get("/").content.decode()
+    assert 'href="/admin/"' not in html and "/api/v1/docs/" in html
