@@ -68,8 +68,8 @@ def _granted_ids_q(user, codenames, field: str = "pk") -> Q:
     )
 
 
-def _administered_paths(user) -> list[str]:
-    if ADMINISTER not in _effective_codenames(user):
+def _administered_paths(user, codenames: list[str] | None = None) -> list[str]:
+    if ADMINISTER not in (codenames if codenames is not None else _effective_codenames(user)):
         return []
     return list(Account.objects.filter(_granted_ids_q(user, [ADMINISTER])).values_list("path", flat=True))
 
@@ -84,9 +84,10 @@ def _subtree_q(paths: list[str], field: str = "path") -> Q:
 def account_scope_q(user, field: str = "") -> Q:
     """A Q over Account (or over a model with an account FK when `field` is e.g. 'account')."""
     prefix = f"{field}__" if field else ""
+    codenames = _effective_codenames(user)
     own = Q(**{f"{prefix}pk__in": Contact.objects.filter(user=user).values("account_id")})
-    granted = _granted_ids_q(user, _effective_codenames(user), field=f"{prefix}pk")
-    return own | granted | _subtree_q(_administered_paths(user), field=f"{prefix}path")
+    granted = _granted_ids_q(user, codenames, field=f"{prefix}pk")
+    return own | granted | _subtree_q(_administered_paths(user, codenames), field=f"{prefix}path")
 
 
 def administered_account_q(user, field: str = "") -> Q:

@@ -122,6 +122,7 @@ def _require_active_account(account: Account) -> None:
 def contact_create(
     *, actor: User | None, account: Account, first_name: str, last_name: str, user: User | None = None, **fields
 ) -> Contact:
+    account = Account.objects.select_for_update().get(pk=account.pk)  # not deactivated meanwhile
     if actor is not None:
         permissions.require_can_manage_contacts_of(actor, account)
     _require_active_account(account)
@@ -139,7 +140,7 @@ def contact_update(*, actor: User | None, instance: Contact, **fields) -> Contac
     if actor is not None:
         permissions.require_can_manage_contacts_of(actor, contact.account)
     old_user = contact.user
-    new_account = fields.pop("account", contact.account)
+    new_account = Account.objects.select_for_update().get(pk=fields.pop("account", contact.account).pk)
     if new_account.pk != contact.account_id:
         if actor is not None:
             permissions.require_can_manage_contacts_of(actor, new_account)
