@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.db import models
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
@@ -161,8 +162,13 @@ class Location(Address, TimeStampedModel):
                 condition=models.Q(account__isnull=False, consumer__isnull=True)
                 | models.Q(account__isnull=True, consumer__isnull=False),
                 name="location_one_owner",
+                violation_error_message="A location belongs to exactly one account or one consumer.",
             ),
         ]
+
+    def clean(self) -> None:
+        if bool(self.account_id) == bool(self.consumer_id):
+            raise ValidationError({"account": "A location belongs to exactly one account or one consumer."})
 
     def __str__(self) -> str:
         return self.name

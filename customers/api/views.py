@@ -4,7 +4,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.api.views import ScopedServiceViewSet, ScopedViewSetMixin
-from customers import selectors, services
+from customers import permissions, selectors, services
 from customers.api import serializers as s
 from users.permissions import is_internal
 
@@ -30,17 +30,21 @@ class AccountViewSet(ScopedServiceViewSet):
     @action(detail=True, methods=["post"], url_path="grant-admin")
     def grant_admin(self, request, pk=None):
         """Make a contact's login a customer admin of this account (and its child accounts)."""
+        account = self.get_object()
+        permissions.require_can_manage_accounts(request.user)  # before the input says who exists
         data = s.AccountGrantInputSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
-        services.account_admin_grant(actor=request.user, account=self.get_object(), **data.validated_data)
+        services.account_admin_grant(actor=request.user, account=account, **data.validated_data)
         return Response(status=204)
 
     @extend_schema(request=s.AccountGrantInputSerializer, responses={204: None})
     @action(detail=True, methods=["post"], url_path="revoke-admin")
     def revoke_admin(self, request, pk=None):
+        account = self.get_object()
+        permissions.require_can_manage_accounts(request.user)
         data = s.AccountGrantInputSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
-        services.account_admin_revoke(actor=request.user, account=self.get_object(), **data.validated_data)
+        services.account_admin_revoke(actor=request.user, account=account, **data.validated_data)
         return Response(status=204)
 
 
