@@ -36,7 +36,48 @@ def _form_add_errors(form, exc: ValidationError) -> None:
         form.add_error(None, exc)
 
 
-class ServiceAdmin(admin.ModelAdmin):
+class AccessAdminMixin:
+    """Adds an "Access" page to the records of models with an access policy: who can see the
+    record through which role, relation or grant, and why one named user can or cannot."""
+
+    def get_urls(self):
+        info = self.model._meta.app_label, self.model._meta.model_name
+        extra = [
+            path("<path:object_id>/access/", self.admin_site.admin_view(self.access_view), name="%s_%s_access" % info)
+        ]
+        return extra + super().get_urls()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = extra_context or {}
+        if access.policy_for(self.model) is not None:
+            info = self.model._meta.app_label, self.model._meta.model_name
+            extra_context["access_url"] = reverse("admin:%s_%s_access" % info, args=[object_id])
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def access_view(self, request, object_id):
+        obj = self.get_object(request, object_id)
+        if obj is None or access.policy_for(self.model) is None or not self.has_view_permission(request, obj):
+            raise Http404
+        User = get_user_model()
+        subject, username = None, request.GET.get("user", "").strip()
+        if username:
+            subject = User.objects.filter(username=username).first()
+            if subject is None:
+                messages.error(request, f"No user named {username!r}.")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": obj,
+            "title": f"Who can see {obj}",
+            "audience": access.access_audience(obj),
+            "subject": subject,
+            "username": username,
+            "explanation": access.access_explain(obj, subject) if subject else None,
+        }
+        return TemplateResponse(request, "admin/access.html", context)
+
+
+class ServiceAdmin(AccessAdminMixin, admin.ModelAdmin):
     create_service = None
     update_service = None
     list_per_page = 50
@@ -111,43 +152,6 @@ class ServiceAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # records are deactivated, not deleted; relationships override this
-
-    # --- access explanation ------------------------------------------------------------------
-    def get_urls(self):
-        info = self.model._meta.app_label, self.model._meta.model_name
-        extra = [
-            path("<path:object_id>/access/", self.admin_site.admin_view(self.access_view), name="%s_%s_access" % info)
-        ]
-        return extra + super().get_urls()
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra_context = extra_context or {}
-        if access.policy_for(self.model) is not None:
-            info = self.model._meta.app_label, self.model._meta.model_name
-            extra_context["access_url"] = reverse("admin:%s_%s_access" % info, args=[object_id])
-        return super().change_view(request, object_id, form_url, extra_context)
-
-    def access_view(self, request, object_id):
-        obj = self.get_object(request, object_id)
-        if obj is None or access.policy_for(self.model) is None or not self.has_view_permission(request, obj):
-            raise Http404
-        User = get_user_model()
-        subject, username = None, request.GET.get("user", "").strip()
-        if username:
-            subject = User.objects.filter(username=username).first()
-            if subject is None:
-                messages.error(request, f"No user named {username!r}.")
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "original": obj,
-            "title": f"Who can see {obj}",
-            "audience": access.access_audience(obj),
-            "subject": subject,
-            "username": username,
-            "explanation": access.access_explain(obj, subject) if subject else None,
-        }
-        return TemplateResponse(request, "admin/access.html", context)
 
 
 class ServiceInline(admin.TabularInline):
