@@ -85,8 +85,8 @@ class SkillSerializer(serializers.ModelSerializer):
 
 
 class AgentSkillSerializer(serializers.ModelSerializer):
-    skill = ScopedPrimaryKeyRelatedField(selector=selectors.skill_list_for_user)
-
+    # user and skill are internal reference data; the service decides who may set a skill, so a
+    # customer is told 403 (not theirs to do) rather than "no such skill".
     class Meta:
         model = AgentSkill
         fields = ["id", "user", "skill", "level"]
