@@ -1,6 +1,7 @@
 from django.db.models import Q, QuerySet
 
 from users.models import AgentChannelCapacity, AgentPresence, AgentSkill, AssignmentGroup, Skill, User
+from users.roles import INTERNAL_ROLES
 
 
 def user_list_for_user(*, user) -> QuerySet[User]:
@@ -8,6 +9,13 @@ def user_list_for_user(*, user) -> QuerySet[User]:
     if user.has_perm("users.view_user"):
         return qs
     return qs.filter(pk=user.pk)
+
+
+def user_list_internal() -> QuerySet[User]:
+    """Active staff of the support organisation (an internal role, or a superuser): the people
+    who may join or manage an assignment group and hold skills, presence and capacity."""
+    with_role = User.groups.through.objects.filter(group__name__in=INTERNAL_ROLES).values("user_id")
+    return User.objects.filter(Q(is_superuser=True) | Q(pk__in=with_role), is_active=True)
 
 
 def assignment_group_list_for_user(*, user) -> QuerySet[AssignmentGroup]:

@@ -1,6 +1,7 @@
 """Every write to people, roles and teams."""
 from collections.abc import Iterable
 
+from django.contrib.auth import password_validation
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -33,6 +34,13 @@ def roles_validate(roles: Iterable[str]) -> list[str]:
     return roles
 
 
+def _password_validate(user: User, password: str) -> None:
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from exc
+
+
 def _roles_apply(user: User, roles: list[str]) -> None:
     keep = user.groups.exclude(name__in=ROLES)
     user.groups.set([*keep, *Group.objects.filter(name__in=roles)])
@@ -52,13 +60,16 @@ def user_create(
     assignment_groups: Iterable[AssignmentGroup] = (),
     **fields,
 ) -> User:
-    """`actor=None` only for trusted internal callers (seed data, other services)."""
+    """`actor=None` only for trusted internal callers (seed data, other services); an interface
+    passes the person acting, and then a password must also pass AUTH_PASSWORD_VALIDATORS."""
     if actor is not None:
         permissions.require_can_manage_users(actor)
     roles = roles_validate(roles)
     user = User(username=username)
     model_apply(user, {k: v for k, v in fields.items() if k in _USER_FIELDS}, exclude_clean=("password",))
     if password:
+        if actor is not None:
+            _password_validate(user, password)
         user.set_password(password)
     else:
         user.set_unusable_password()
@@ -85,6 +96,8 @@ def user_update(
     user = User.objects.select_for_update().get(pk=instance.pk)
     model_apply(user, {k: v for k, v in fields.items() if k in _USER_FIELDS}, exclude_clean=("password",))
     if password:
+        if actor is not None:
+            _password_validate(user, password)
         user.set_password(password)
     user.save()
     if roles is not None:
@@ -92,12 +105,48 @@ def user_update(
     if assignment_groups is not None:
         _groups_require_internal(user, user.roles, assignment_groups)
         user.assignment_groups.set(assignment_groups)
+    if roles is not None:
+        _teams_require_internal(user)
     return user
 
 
+@transaction.atomic
+def user_password_set(*, actor: User | None, user: User, password: str | None) -> User:
+    """Set a new password, or (None) switch password sign-in off for the user."""
+    if actor is not None:
+        permissions.require_can_manage_users(actor)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if password is None:
+        user.set_unusable_password()
+    else:
+        if actor is not None:
+            _password_validate(user, password)
+        user.set_password(password)
+    user.save(update_fields=["password"])
+    return user
+
+
+def _holds_internal_role(user: User, roles: Iterable[str]) -> bool:
+    return user.is_superuser or any(r in INTERNAL_ROLES for r in roles)
+
+
 def _groups_require_internal(user: User, roles: Iterable[str], groups: Iterable[AssignmentGroup]) -> None:
-    if list(groups) and not (user.is_superuser or any(r in INTERNAL_ROLES for r in roles)):
+    if list(groups) and not _holds_internal_role(user, roles):
         raise ValidationError({"assignment_groups": "Only internal users (agents, managers, ...) join assignment groups."})
+
+
+def _teams_require_internal(user: User) -> None:
+    """A user who loses every internal role may not stay in (or keep managing) a team."""
+    if _holds_internal_role(user, user.roles):
+        return
+    teams = sorted({g.name for g in user.assignment_groups.all()} | {g.name for g in user.managed_groups.all()})
+    if teams:
+        raise ValidationError(
+            {
+                "roles": f"{user.username} would have no internal role but still belongs to or manages "
+                f"{', '.join(teams)}. Remove them from those assignment groups first."
+            }
+        )
 
 
 @transaction.atomic
@@ -193,8 +242,30 @@ def agent_skill_remove(*, actor: User | None, user: User, skill: Skill) -> None:
 
 
 @transaction.atomic
+def agent_skill_update(
+    *, actor: User | None, instance: AgentSkill, skill: Skill | None = None, level: int | None = None
+) -> AgentSkill:
+    if actor is not None and not actor.has_perm("users.change_agentskill"):
+        raise PermissionDenied("Only managers and admins set agent skills.")
+    row = AgentSkill.objects.select_for_update().select_related("user").get(pk=instance.pk)
+    _require_agent(row.user)
+    changes = {"level": level if level is not None else row.level}
+    if skill is not None:
+        changes["skill"] = skill
+    model_apply(row, changes)
+    row.save()
+    return row
+
+
+@transaction.atomic
 def agent_presence_set(*, actor: User | None, user: User, status: str) -> AgentPresence:
     _require_self_or_manager(actor, user)
+    if actor is not None and actor.pk == user.pk and not permissions.is_internal(user):
+        roles = ", ".join(user.roles) or "no role"
+        raise PermissionDenied(
+            f"Only agents have a presence: {user.username} holds {roles}, not an internal role, "
+            "so there is no availability for routing to set."
+        )
     _require_agent(user)
     if status not in Presence.values:
         raise ValidationError({"status": f"'{status}' is not one of {', '.join(Presence.values)}."})
@@ -215,3 +286,26 @@ def agent_capacity_set(*, actor: User | None, user: User, channel: str, max_item
     model_apply(row, {"max_items": max_items}, exclude_clean=("user",))
     row.save()
     return row
+
+
+@transaction.atomic
+def agent_capacity_update(
+    *, actor: User | None, instance: AgentChannelCapacity, channel: str | None = None, max_items: int | None = None
+) -> AgentChannelCapacity:
+    if actor is not None and not actor.has_perm("users.change_agentchannelcapacity"):
+        raise PermissionDenied("Only managers and admins set agent capacity.")
+    row = AgentChannelCapacity.objects.select_for_update().select_related("user").get(pk=instance.pk)
+    _require_agent(row.user)
+    changes = {"max_items": max_items if max_items is not None else row.max_items}
+    if channel is not None:
+        changes["channel"] = channel
+    model_apply(row, changes)
+    row.save()
+    return row
+
+
+@transaction.atomic
+def agent_capacity_remove(*, actor: User | None, user: User, channel: str) -> None:
+    if actor is not None and not actor.has_perm("users.delete_agentchannelcapacity"):
+        raise PermissionDenied("Only admins remove agent capacity; managers change max_items instead.")
+    AgentChannelCapacity.objects.filter(user=user, channel=channel).delete()

@@ -3,13 +3,28 @@ from rest_framework import serializers
 from core.api.fields import ScopedPrimaryKeyRelatedField
 from users import selectors
 from users.choices import Presence
-from users.models import AgentChannelCapacity, AgentSkill, AssignmentGroup, Skill, User
+from users.models import AgentChannelCapacity, AgentPresence, AgentSkill, AssignmentGroup, Skill, User
 from users.permissions import is_internal
+from users.roles import ROLES
+
+
+class RolesField(serializers.ListField):
+    """Role names in, role names out. Read from the groups the selector prefetched (one query for
+    the whole page, not one per user); names are checked by the service, which lists the known
+    roles when one is wrong."""
+
+    child = serializers.CharField()
+
+    def get_attribute(self, user):
+        names = {group.name for group in user.groups.all()} & set(ROLES)
+        if user.is_superuser:
+            names.add("admin")
+        return sorted(names, key=ROLES.index)
 
 
 class UserSerializer(serializers.ModelSerializer):
     password = serializers.CharField(write_only=True, required=False, style={"input_type": "password"})
-    roles = serializers.ListField(child=serializers.CharField(), required=False)
+    roles = RolesField(required=False)
     assignment_groups = ScopedPrimaryKeyRelatedField(
         selector=selectors.assignment_group_list_for_user, many=True, required=False
     )
@@ -70,15 +85,38 @@ class SkillSerializer(serializers.ModelSerializer):
 
 
 class AgentSkillSerializer(serializers.ModelSerializer):
+    # user and skill are internal reference data; the service decides who may set a skill, so a
+    # customer is told 403 (not theirs to do) rather than "no such skill".
     class Meta:
         model = AgentSkill
         fields = ["id", "user", "skill", "level"]
+
+
+class AgentSkillUpdateSerializer(AgentSkillSerializer):
+    """PATCH changes the level; a different agent or skill is a new row (POST)."""
+
+    skill = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta(AgentSkillSerializer.Meta):
+        read_only_fields = ["user"]
 
 
 class AgentCapacitySerializer(serializers.ModelSerializer):
     class Meta:
         model = AgentChannelCapacity
         fields = ["id", "user", "channel", "max_items"]
+
+
+class AgentCapacityUpdateSerializer(AgentCapacitySerializer):
+    class Meta(AgentCapacitySerializer.Meta):
+        read_only_fields = ["user", "channel"]
+
+
+class AgentPresenceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AgentPresence
+        fields = ["id", "user", "status", "changed_at"]
+        read_only_fields = fields
 
 
 class PresenceInputSerializer(serializers.Serializer):

@@ -8,5 +8,6 @@ router.register("assignment-groups", views.AssignmentGroupViewSet, basename="ass
 router.register("skills", views.SkillViewSet, basename="skill")
 router.register("agent-skills", views.AgentSkillViewSet, basename="agent-skill")
 router.register("agent-capacities", views.AgentCapacityViewSet, basename="agent-capacity")
+router.register("agent-presences", views.AgentPresenceViewSet, basename="agent-presence")
 
 urlpatterns = router.urls

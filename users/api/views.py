@@ -1,4 +1,5 @@
 from drf_spectacular.utils import extend_schema
+from rest_framework import mixins
 from rest_framework import permissions as drf_permissions
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -63,17 +64,60 @@ class SkillViewSet(ScopedServiceViewSet):
     ordering = ["name"]
 
 
-class AgentSkillViewSet(ScopedReadOnlyViewSet):
+class _AgentSettingViewSet(mixins.DestroyModelMixin, ScopedServiceViewSet):
+    """Per-agent settings managers maintain: POST a row, PATCH its value, DELETE it."""
+
+    http_method_names = [*ScopedServiceViewSet.http_method_names, "delete"]
+    update_serializer_class = None
+    delete_service = None
+
+    def get_serializer_class(self):
+        if self.request.method == "PATCH":
+            return self.update_serializer_class
+        return self.serializer_class
+
+    def perform_destroy(self, instance):
+        type(self).delete_service(actor=self.request.user, instance=instance)
+
+
+class AgentSkillViewSet(_AgentSettingViewSet):
+    """Who knows what, 1 (novice) to 5 (expert). Everyone internal reads; managers and admins write."""
+
     selector = selectors.agent_skill_list_for_user
+    create_service = services.agent_skill_set
+    update_service = services.agent_skill_update
+    delete_service = staticmethod(
+        lambda *, actor, instance: services.agent_skill_remove(actor=actor, user=instance.user, skill=instance.skill)
+    )
     serializer_class = s.AgentSkillSerializer
+    update_serializer_class = s.AgentSkillUpdateSerializer
     filterset_fields = ["user", "skill"]
     ordering = ["id"]
 
 
-class AgentCapacityViewSet(ScopedReadOnlyViewSet):
+class AgentCapacityViewSet(_AgentSettingViewSet):
+    """How many open items of one channel an agent takes at once."""
+
     selector = selectors.agent_capacity_list_for_user
+    create_service = services.agent_capacity_set
+    update_service = services.agent_capacity_update
+    delete_service = staticmethod(
+        lambda *, actor, instance: services.agent_capacity_remove(
+            actor=actor, user=instance.user, channel=instance.channel
+        )
+    )
     serializer_class = s.AgentCapacitySerializer
+    update_serializer_class = s.AgentCapacityUpdateSerializer
     filterset_fields = ["user", "channel"]
+    ordering = ["id"]
+
+
+class AgentPresenceViewSet(ScopedReadOnlyViewSet):
+    """Who is available right now. Agents set their own at POST /users/me/presence/."""
+
+    selector = selectors.agent_presence_list_for_user
+    serializer_class = s.AgentPresenceSerializer
+    filterset_fields = ["user", "status"]
     ordering = ["id"]
 
 
