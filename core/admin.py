@@ -11,7 +11,7 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
@@ -111,6 +111,16 @@ class ServiceAdmin(AccessAdminMixin, admin.ModelAdmin):
                     self.add_error(None, str(exc) or "You may not make this change.")
 
         return form_class if self.create_service is None else ServiceForm
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # The main form was dry-run; an inline's service can still refuse while saving. The view
+        # runs in one transaction, so raising undoes everything: show why, write nothing.
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except (ValidationError, PermissionDenied) as exc:
+            reason = "; ".join(exc.messages) if isinstance(exc, ValidationError) else (str(exc) or "Not allowed.")
+            self.message_user(request, f"Nothing was saved: {reason}", messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
     def save_model(self, request, obj, form, change):
         if self.create_service is None:

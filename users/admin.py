@@ -16,12 +16,12 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Q
 
 from core.admin import ServiceAdmin, ServiceInline
 from users import permissions, selectors, services
 from users.models import AgentChannelCapacity, AgentPresence, AgentSkill, AssignmentGroup, Skill, User
-from users.roles import INTERNAL_ROLES, ROLE_DESCRIPTIONS, ROLE_PERMISSIONS, ROLES
+from users.roles import INTERNAL_ROLES, ROLE_DESCRIPTIONS, ROLE_PERMISSIONS, ROLES, user_roles
 
 ROLE_CHOICES = [(role, f"{role}: {ROLE_DESCRIPTIONS[role]}") for role in ROLES]
 ROLES_HELP = (
@@ -41,11 +41,7 @@ _INTERNAL_USER_PICKERS = {
 
 
 def _role_names(user: User) -> list[str]:
-    """Roles from the `role_groups` the changelist prefetched (users.roles.user_roles would query)."""
-    names = {group.name for group in user.role_groups}
-    if user.is_superuser:
-        names.add("admin")
-    return sorted(names, key=ROLES.index)
+    return user_roles(user)  # from the groups the changelist prefetched
 
 
 # --- forms -------------------------------------------------------------------------------------
@@ -202,8 +198,7 @@ class UserAdmin(ServiceAdmin, DjangoUserAdmin):
     inlines = [AgentPresenceInline, AgentSkillInline, AgentCapacityInline]
 
     def get_queryset(self, request):
-        role_groups = Prefetch("groups", queryset=Group.objects.filter(name__in=ROLES), to_attr="role_groups")
-        return super().get_queryset(request).prefetch_related(role_groups)
+        return super().get_queryset(request).prefetch_related("groups")
 
     @admin.display(description="roles")
     def roles_display(self, user: User) -> str:

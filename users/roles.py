@@ -72,9 +72,15 @@ def is_known_role(name: str) -> bool:
 
 
 def user_roles(user) -> list[str]:
+    """The user's role names. Uses groups a list already prefetched (`prefetch_related("groups")`)
+    instead of querying, so a page of users costs one query for all their roles."""
     if not user or not user.is_authenticated:
         return []
-    names = set(user.groups.filter(name__in=ROLES).values_list("name", flat=True))
+    prefetched = getattr(user, "_prefetched_objects_cache", {}).get("groups")
+    if prefetched is not None:
+        names = {group.name for group in prefetched} & set(ROLES)
+    else:
+        names = set(user.groups.filter(name__in=ROLES).values_list("name", flat=True))
     if user.is_superuser:
         names.add("admin")
     return sorted(names, key=ROLES.index)

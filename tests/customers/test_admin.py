@@ -68,3 +68,20 @@ def _empty_inlines() -> dict:
     for prefix in ("contacts", "accountuserobjectpermission_set", "contact_relationships", "relationships_in"):
         data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0", f"{prefix}-MIN_NUM_FORMS": "0", f"{prefix}-MAX_NUM_FORMS": "1000"})
     return data
+
+
+def test_inline_refused_by_its_service_saves_nothing_and_says_why(client_as, world):
+    from customers.models import ContactRelationship
+
+    data = {
+        "name": "Renamed Acme", "is_customer": "on", "active": "on",
+        **_empty_inlines(),
+        "contact_relationships-TOTAL_FORMS": "1",
+        "contact_relationships-0-contact": world.contacts["other_customer"].pk,  # outside the hierarchy
+        "contact_relationships-0-relationship_type": "contact",
+    }
+    client = client_as("admin")
+    response = client.post(f"/admin/customers/account/{world.account.pk}/change/", data, follow=True)
+    world.account.refresh_from_db()
+    assert "Nothing was saved" in response.content.decode() and "hierarchy" in response.content.decode()
+    assert world.account.name == "Acme" and not ContactRelationship.objects.exists()

@@ -5,7 +5,7 @@ from users import selectors
 from users.choices import Presence
 from users.models import AgentChannelCapacity, AgentPresence, AgentSkill, AssignmentGroup, Skill, User
 from users.permissions import is_internal
-from users.roles import ROLES
+from users.roles import user_roles
 
 
 class RolesField(serializers.ListField):
@@ -16,10 +16,7 @@ class RolesField(serializers.ListField):
     child = serializers.CharField()
 
     def get_attribute(self, user):
-        names = {group.name for group in user.groups.all()} & set(ROLES)
-        if user.is_superuser:
-            names.add("admin")
-        return sorted(names, key=ROLES.index)
+        return user_roles(user)
 
 
 class UserSerializer(serializers.ModelSerializer):
