@@ -44,8 +44,10 @@ def _split_m2m(model: type[models.Model], data: dict) -> tuple[dict, dict]:
 def _create(model: type[models.Model], actor, data: dict, **preset) -> models.Model:
     _require(actor, model, "add")
     plain, m2m = _split_m2m(model, data)
-    instance = model(**preset)
-    model_apply(instance, plain)
+    # Built from the data, then validated: model_apply compares each field with its current
+    # value first, and reading an unset required foreign key of a new row raises.
+    instance = model(**preset, **plain)
+    model_apply(instance, {})
     instance.save()
     for name, values in m2m.items():
         getattr(instance, name).set(values)
