@@ -38,6 +38,17 @@ def _consumer() -> ScopedPrimaryKeyRelatedField:
     return _optional(customer_selectors.consumer_list_for_user)
 
 
+class ChoiceListField(serializers.ListField):
+    """A list of choice values whose errors are one flat list ("fax" is not a channel ...),
+    not DRF's {index: [...]} map."""
+
+    def run_child_validation(self, data):
+        try:
+            return super().run_child_validation(data)
+        except serializers.ValidationError as exc:
+            raise serializers.ValidationError([msg for messages in exc.detail.values() for msg in messages]) from None
+
+
 class ProductSerializer(serializers.ModelSerializer):
     parent = _optional(selectors.product_list_for_user)
 
@@ -161,9 +172,12 @@ class EntitlementSerializer(serializers.ModelSerializer):
     install_base_item = _optional(selectors.install_base_item_list_for_user)
     contract = _optional(selectors.contract_list_for_user)
     schedule = _optional(selectors.schedule_list_for_user)
-    channels = serializers.ListField(
-        child=serializers.ChoiceField(choices=Channel.choices), required=False, allow_empty=True,
-        help_text="The channels this entitlement covers: " + ", ".join(Channel.values) + ".",
+    channels = ChoiceListField(
+        child=serializers.ChoiceField(
+            choices=Channel.choices,
+            error_messages={"invalid_choice": '"{input}" is not a channel; use ' + ", ".join(Channel.values) + "."},
+        ),
+        required=False, allow_empty=True, help_text="The channels this entitlement covers.",
     )
 
     class Meta:
