@@ -274,3 +274,13 @@ def test_access_page_explains_who_sees_a_contract(client_as, catalog):
     text = response.content.decode()
     assert response.status_code == 200
     assert "can see" in text and "a contact of this account" in text
+
+
+# --- autocomplete --------------------------------------------------------------------------------
+def test_autocomplete_offers_assets_by_tag(client_as, catalog):
+    response = client_as("admin").get(
+        "/admin/autocomplete/",
+        {"app_label": "catalog", "model_name": "entitlement", "field_name": "asset", "term": catalog.asset.asset_tag},
+    )
+    assert response.status_code == 200
+    assert response.json()["results"] == [{"id": str(catalog.asset.pk), "text": str(catalog.asset)}]
