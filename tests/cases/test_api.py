@@ -115,3 +115,17 @@ def test_case_type_list_query_count_is_bounded(persona, api_as, world, django_as
     with django_assert_max_num_queries(6):
         response = api_as(persona).get("/api/v1/case-types/?page_size=100")
     assert len(response.data["results"]) == 30
+
+
+def test_case_types_filter_by_service_definition_and_category(api_as, case_types):
+    service = case_types[0].service_definitions.get()
+    api = api_as("agent")
+    assert [r["id"] for r in api.get("/api/v1/case-types/", {"service_definitions": service.pk}).data["results"]] == [
+        case_types[0].pk
+    ]
+    assert [r["id"] for r in api.get("/api/v1/case-types/", {"category": "complaint"}).data["results"]] == [
+        case_types[0].pk
+    ]
+    for ordering in ("name", "-code", "category", "-updated_at"):
+        assert api.get("/api/v1/case-types/", {"ordering": ordering}).status_code == 200
+    assert api.get("/api/v1/case-types/", {"search": "compl"}).data["count"] == 1
