@@ -1,6 +1,8 @@
 """Every write to products, schedules, contracts, sold products, install base, assets,
 entitlements, service definitions and catalog items. Each named service checks the actor's model
-permission, validates the whole record (model rules in `clean`) and saves; nothing else writes."""
+permission, validates the whole record (model rules in `clean`) and saves; nothing else writes.
+Main records are deactivated, never deleted; only the parts of a record (schedule spans,
+holidays, catalog-item variables) have delete services."""
 import datetime
 from decimal import Decimal, InvalidOperation
 
@@ -42,12 +44,19 @@ def _split_m2m(model: type[models.Model], data: dict) -> tuple[dict, dict]:
 def _create(model: type[models.Model], actor, data: dict, **preset) -> models.Model:
     _require(actor, model, "add")
     plain, m2m = _split_m2m(model, data)
-    instance = model(**preset)
-    model_apply(instance, plain)
+    # Built from the data, then validated: model_apply compares each field with its current
+    # value first, and reading an unset required foreign key of a new row raises.
+    instance = model(**preset, **plain)
+    model_apply(instance, {})
     instance.save()
     for name, values in m2m.items():
         getattr(instance, name).set(values)
     return instance
+
+
+def _delete(model: type[models.Model], actor, instance: models.Model) -> None:
+    _require(actor, model, "delete")
+    model.objects.filter(pk=instance.pk).delete()
 
 
 def _update(model: type[models.Model], actor, instance: models.Model, data: dict) -> models.Model:
@@ -92,6 +101,11 @@ def schedule_span_update(*, actor, instance: ScheduleSpan, **fields) -> Schedule
 
 
 @transaction.atomic
+def schedule_span_delete(*, actor, instance: ScheduleSpan) -> None:
+    _delete(ScheduleSpan, actor, instance)
+
+
+@transaction.atomic
 def holiday_create(*, actor, **fields) -> Holiday:
     return _create(Holiday, actor, fields)
 
@@ -99,6 +113,11 @@ def holiday_create(*, actor, **fields) -> Holiday:
 @transaction.atomic
 def holiday_update(*, actor, instance: Holiday, **fields) -> Holiday:
     return _update(Holiday, actor, instance, fields)
+
+
+@transaction.atomic
+def holiday_delete(*, actor, instance: Holiday) -> None:
+    _delete(Holiday, actor, instance)
 
 
 @transaction.atomic
@@ -200,6 +219,11 @@ def catalog_item_variable_update(*, actor, instance: CatalogItemVariable, **fiel
     return _update(CatalogItemVariable, actor, instance, fields)
 
 
+@transaction.atomic
+def catalog_item_variable_delete(*, actor, instance: CatalogItemVariable) -> None:
+    _delete(CatalogItemVariable, actor, instance)
+
+
 def catalog_item_answers_clean(*, item: CatalogItem, answers: dict, user) -> dict:
     """Validate and type the answers to a catalog item's variables. Returns {name: value} with
     numbers as Decimal, dates as date and references as the referenced object's id. Product and
@@ -233,9 +257,12 @@ def _answer_clean(variable: CatalogItemVariable, raw, user, selectors):
         return str(raw)
     if kind == VariableKind.NUMBER:
         try:
-            return Decimal(str(raw))
+            value = Decimal(str(raw))
         except InvalidOperation:
-            raise ValidationError(f"'{raw}' is not a number.") from None
+            value = None
+        if isinstance(raw, bool) or value is None or not value.is_finite():  # "NaN" parses but is no answer
+            raise ValidationError(f"'{raw}' is not a number.")
+        return value
     if kind == VariableKind.DATE:
         try:
             return datetime.date.fromisoformat(str(raw))
@@ -246,10 +273,9 @@ def _answer_clean(variable: CatalogItemVariable, raw, user, selectors):
             raise ValidationError(f"'{raw}' is not one of {', '.join(variable.choices)}.")
         return raw
     selector = selectors.product_list_for_user if kind == VariableKind.PRODUCT else selectors.asset_list_for_user
-    try:
-        pk = int(raw)
-    except (TypeError, ValueError):
-        raise ValidationError(f"'{raw}' is not an id.") from None
+    if isinstance(raw, bool) or not (str(raw).isascii() and str(raw).isdigit()):  # int(True), int(2.7) pass
+        raise ValidationError(f"'{raw}' is not an id.")
+    pk = int(raw)
     if not selector(user=user).filter(pk=pk).exists():
         raise ValidationError(f"No {kind} with id {pk}.")
     return pk
