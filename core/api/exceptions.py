@@ -45,9 +45,12 @@ def api_exception_handler(exc, context):
     return response
 
 
+def _first_message(value) -> str:
+    """The first message of a (possibly nested) DRF error structure, as plain text."""
+    while isinstance(value, (list, dict)) and value:
+        value = value[0] if isinstance(value, list) else next(iter(value.values()))
+    return str(value)
+
+
 def _summary(errors: dict) -> str:
-    parts = []
-    for field, messages in errors.items():
-        first = messages[0] if isinstance(messages, list) and messages else messages
-        parts.append(f"{field}: {first}")
-    return "Invalid input. " + "; ".join(str(p) for p in parts)
+    return "Invalid input. " + "; ".join(f"{field}: {_first_message(m)}" for field, m in errors.items())

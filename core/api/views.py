@@ -23,7 +23,7 @@ class ScopedViewSetMixin:
     def get_object(self):
         queryset = self.filter_queryset(self.get_queryset())
         value = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
-        if value.isdigit():
+        if value.isascii() and value.isdigit():
             obj = get_object_or_404(queryset, pk=int(value))
         elif self.number_field:
             obj = get_object_or_404(queryset, **{self.number_field: value.upper()})

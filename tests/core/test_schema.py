@@ -33,3 +33,10 @@ def test_token_auth(api_client, world):
 def test_bad_token_credentials_are_400_with_reason(api_client, world):
     response = api_client.post("/api/v1/auth/token/", {"username": "agent_alice", "password": "nope"})
     assert response.status_code == 400 and response.data["code"] == "invalid"
+
+
+def test_schema_generates_valid_without_warnings(tmp_path):
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
+    assert (tmp_path / "schema.yaml").read_text().startswith("openapi: 3")
