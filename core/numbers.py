@@ -1,11 +1,13 @@
 """Human record numbers: PREFIX + 7 digits, unique and gap-tolerant under concurrent creation.
 
 PostgreSQL: one SEQUENCE per prefix (nextval never blocks and never repeats, even across
-rolled-back transactions). Elsewhere: an UPDATE ... RETURNING on a counter row, which SQLite
+rolled-back transactions). The known prefixes' sequences are created by a migration; a new
+prefix gets its sequence on first use, safely when several processes race to create it.
+Elsewhere: an UPDATE ... RETURNING on a counter row, which SQLite
 serialises. The unique constraint on each `number` column is the backstop."""
 import re
 
-from django.db import connection
+from django.db import IntegrityError, ProgrammingError, connection, transaction
 
 from core.models import NumberCounter
 
@@ -22,10 +24,7 @@ def number_next(prefix: str) -> str:
 def _next_value(prefix: str) -> int:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            seq = f"number_seq_{prefix.lower()}"
-            cursor.execute(f"CREATE SEQUENCE IF NOT EXISTS {seq}")
-            cursor.execute(f"SELECT nextval('{seq}')")
-            return cursor.fetchone()[0]
+            return _pg_next_value(cursor, sequence_name(prefix))
         NumberCounter.objects.get_or_create(prefix=prefix)
         table = NumberCounter._meta.db_table
         cursor.execute(
@@ -33,3 +32,30 @@ def _next_value(prefix: str) -> int:
             [prefix],
         )
         return cursor.fetchone()[0]
+
+
+KNOWN_PREFIXES = ("ACC", "CNTR", "CS", "CSTASK", "CSL", "IMS", "PRJ")
+
+
+def sequence_name(prefix: str) -> str:
+    return f"number_seq_{prefix.lower()}"
+
+
+def _pg_next_value(cursor, seq: str) -> int:
+    # Looked up and advanced in one statement: no row (and no error that would abort the
+    # surrounding transaction) when the sequence does not exist yet.
+    query = (
+        "SELECT nextval(c.oid) FROM pg_class c "
+        "WHERE c.relkind = 'S' AND c.relname = %s AND pg_table_is_visible(c.oid)"
+    )
+    for _ in range(2):
+        cursor.execute(query, [seq])
+        row = cursor.fetchone()
+        if row is not None:
+            return row[0]
+        try:
+            with transaction.atomic():  # a savepoint: losing the race must not abort the caller
+                cursor.execute(f"CREATE SEQUENCE IF NOT EXISTS {seq}")
+        except (IntegrityError, ProgrammingError):
+            pass  # another process created it at the same moment
+    raise RuntimeError(f"could not create the number sequence {seq}")

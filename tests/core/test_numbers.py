@@ -52,3 +52,28 @@ def test_concurrent_account_creation_never_duplicates_a_number():
     assert errors == []
     numbers = list(Account.objects.values_list("number", flat=True))
     assert len(numbers) == 100 and len(set(numbers)) == 100
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_a_new_prefix_gets_its_sequence_even_when_processes_race():
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL")
+    numbers, errors = [], []
+
+    def take() -> None:
+        try:
+            numbers.append(number_next("RACE"))
+        except Exception as exc:  # collected and asserted below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=take) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with connection.cursor() as cursor:
+        cursor.execute("DROP SEQUENCE IF EXISTS number_seq_race")
+    assert errors == [] and len(set(numbers)) == 8
