@@ -3,6 +3,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from core.services import heartbeat_record
+from tests.matrix import assert_status, matrix
 
 pytestmark = pytest.mark.django_db
 
@@ -31,3 +32,15 @@ def test_home_page_links_to_admin_and_api_docs(client_as, world):
 def test_home_page_hides_admin_link_from_customers(client_as, world):
     html = client_as("customer").get("/").content.decode()
     assert 'href="/admin/"' not in html and "/api/v1/docs/" in html
+
+
+@matrix(anonymous=200, external=200, internal=200)
+def test_home_page_is_open_to_everyone(persona, expected, client_as, world):
+    assert_status(client_as(persona).get("/"), expected)
+
+
+@matrix(anonymous=200, external=200, internal=200)
+def test_healthz_is_open_to_everyone_and_reveals_no_data(persona, expected, client_as, world):
+    response = client_as(persona).get("/healthz/")
+    assert_status(response, expected)
+    assert set(response.json()) == {"database", "worker", "worker_last_seen"}
