@@ -1,9 +1,147 @@
+"""Who sees which case, who may act on it as agent or as the customer side, and the case grants.
+
+Internal roles see every case through `cases.view_all_cases`. The customer side sees:
+- cases opened for them (the contact or consumer) or by them;
+- cases they are an authorized related party of (a guardian grant on the case);
+- every case of an account they administer (customer_admin / partner_admin, with child accounts);
+- every case of an account they act as partner for, and cases that name their account as partner.
+"""
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from guardian.shortcuts import assign_perm, remove_perm
+
+from cases.models import Case, CaseGroupObjectPermission, CaseType, CaseUserObjectPermission
 from core import access
-from cases.models import CaseType
+from customers import permissions as customer_permissions
+from customers.models import Contact
+from users.permissions import is_internal
+from users.roles import user_roles
+
+VIEW = "view_case"
+
+
+def grant_case_party(user, case: Case) -> None:
+    assign_perm(f"cases.{VIEW}", user, case)
+
+
+def revoke_case_party(user, case: Case) -> None:
+    remove_perm(f"cases.{VIEW}", user, case)
+
+
+def _granted_case_ids(user):
+    perm = {"permission__codename": VIEW, "permission__content_type__app_label": "cases"}
+    return (
+        CaseUserObjectPermission.objects.filter(user=user, **perm).values("content_object_id"),
+        CaseGroupObjectPermission.objects.filter(group__user=user, **perm).values("content_object_id"),
+    )
+
+
+def case_scope_q(user) -> Q:
+    """The customer side's cases, as one Q of indexed conditions and id subqueries."""
+    user_grants, group_grants = _granted_case_ids(user)
+    q = (
+        Q(contact__user=user)
+        | Q(consumer__user=user)
+        | Q(opened_by=user)
+        | Q(pk__in=user_grants)
+        | Q(pk__in=group_grants)
+        | customer_permissions.administered_account_q(user, field="account")
+        | customer_permissions.partnered_account_q(user, field="account")
+    )
+    if any(r in customer_permissions.PARTNER_ROLES for r in user_roles(user)):
+        q |= Q(partner__in=Contact.objects.filter(user=user).values("account_id"))
+    return q
+
+
+def can_work_case(user) -> bool:
+    return bool(user and user.is_authenticated and user.has_perm("cases.work_case"))
+
+
+def is_customer_side(user, case: Case) -> bool:
+    if not user or not user.is_authenticated or is_internal(user):
+        return False
+    return Case.objects.filter(case_scope_q(user), pk=case.pk).exists()
+
+
+def actor_kind(user, case: Case) -> str | None:
+    """'agent' or 'customer' for lifecycle transitions, None when the user may not act."""
+    if can_work_case(user):
+        return "agent"
+    if is_customer_side(user, case):
+        return "customer"
+    return None
+
+
+def require_can_work_case(user) -> None:
+    if not can_work_case(user):
+        raise PermissionDenied("Only agents work cases.")
+
+
+def can_create_case(user) -> bool:
+    if not user or not user.is_authenticated:
+        return False
+    return user.has_perm("cases.add_case") or not is_internal(user)
+
+
+# --- access explanation --------------------------------------------------------------------------
+class CasePolicy(access.AccessPolicy):
+    view_permission = "cases.view_all_cases"
+
+    def relation_reasons(self, obj, user):
+        reasons = []
+        if obj.contact_id and obj.contact.user_id == user.pk:
+            reasons.append(access.Reason("relation", "Is the case's contact."))
+        if obj.consumer_id and obj.consumer.user_id == user.pk:
+            reasons.append(access.Reason("relation", "Is the case's consumer."))
+        if obj.opened_by_id == user.pk and not is_internal(user):
+            reasons.append(access.Reason("relation", "Opened the case."))
+        if (
+            obj.partner_id
+            and any(r in customer_permissions.PARTNER_ROLES for r in user_roles(user))
+            and obj.partner.contacts.filter(user=user).exists()
+        ):
+            reasons.append(access.Reason("relation", "Is a contact of the case's partner account."))
+        return reasons
+
+    def grant_reasons(self, obj, user):
+        reasons = []
+        user_grants, group_grants = _granted_case_ids(user)
+        if Case.objects.filter(Q(pk__in=user_grants) | Q(pk__in=group_grants), pk=obj.pk).exists():
+            reasons.append(access.Reason("grant", "Authorized related party of the case.", permission=f"cases.{VIEW}"))
+        if obj.account_id:
+            reasons += [
+                r
+                for r in customer_permissions.AccountPolicy().grant_reasons(obj.account, user)
+                if r.permission.endswith((customer_permissions.ADMINISTER, customer_permissions.PARTNER))
+            ]
+        return reasons
+
+    def relation_audience(self, obj):
+        users = [u for u in (obj.contact and obj.contact.user, obj.consumer and obj.consumer.user) if u]
+        return [access.AudienceEntry("relation", "The case's contact or consumer.", users=[u.username for u in users], count=len(users))]
+
+    def grant_audience(self, obj):
+        rows = CaseUserObjectPermission.objects.filter(content_object=obj, permission__codename=VIEW)
+        entries = [
+            access.AudienceEntry(
+                "grant",
+                "Authorized related parties (cases.view_case).",
+                users=list(rows.values_list("user__username", flat=True)[: access.AUDIENCE_SAMPLE]),
+                count=rows.count(),
+                permission=f"cases.{VIEW}",
+            )
+        ]
+        if obj.account_id:
+            entries += [
+                e
+                for e in customer_permissions.AccountPolicy().grant_audience(obj.account)
+                if not e.permission.endswith(customer_permissions.VIEW)
+            ]
+        return entries
 
 
 class CaseTypePolicy(access.AccessPolicy):
-    """Case types are reference data: internal roles read them all; customers read active ones."""
+    """Case types are reference data: internal roles read them all; everyone reads active ones."""
 
     view_permission = "cases.view_casetype"
 
@@ -19,3 +157,4 @@ class CaseTypePolicy(access.AccessPolicy):
 
 
 access.register(CaseType, CaseTypePolicy())
+access.register(Case, CasePolicy())

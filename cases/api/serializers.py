@@ -1,11 +1,19 @@
 from rest_framework import serializers
 
-from cases.models import CaseType
+from cases.models import CaseType, CaseTypeField
 from catalog.selectors import service_definition_list_for_user
 from core.api.fields import ScopedPrimaryKeyRelatedField
 
 
+class CaseTypeFieldSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CaseTypeField
+        fields = ["name", "label", "kind", "required", "choices", "customer_visible", "help_text", "order"]
+        read_only_fields = fields
+
+
 class CaseTypeSerializer(serializers.ModelSerializer):
+    fields = CaseTypeFieldSerializer(many=True, read_only=True)
     service_definitions = ScopedPrimaryKeyRelatedField(
         selector=service_definition_list_for_user, many=True, required=False,
         help_text="Ids of the services whose requests open a case of this type.",
@@ -14,9 +22,140 @@ class CaseTypeSerializer(serializers.ModelSerializer):
     class Meta:
         model = CaseType
         fields = [
-            "id", "name", "code", "category", "description", "active", "service_definitions", "created_at",
-            "updated_at",
+            "id", "name", "code", "category", "description", "active", "lifecycle", "service_definitions", "fields",
+            "created_at", "updated_at",
         ]
-        read_only_fields = ["created_at", "updated_at"]
+        read_only_fields = ["created_at", "updated_at", "fields"]
         # uniqueness is the service's (one clear message, no DRF duplicate)
         extra_kwargs = {"name": {"validators": []}, "code": {"validators": []}}
+
+
+# --- cases ---------------------------------------------------------------------------------------
+from catalog import selectors as catalog_selectors  # noqa: E402
+from cases import selectors as case_selectors  # noqa: E402
+from cases.choices import ResolutionCode  # noqa: E402
+from cases.models import Case, CaseEvent  # noqa: E402
+from customers import selectors as customer_selectors  # noqa: E402
+from users import selectors as user_selectors  # noqa: E402
+from users.models import User  # noqa: E402
+
+CASE_FIELDS = [
+    "id", "number", "state", "priority", "impact", "urgency", "category", "channel", "short_description",
+    "description", "account", "contact", "consumer", "partner", "product", "asset", "sold_product", "contract",
+    "entitlement", "service_definition", "case_type", "assignment_group", "assigned_to", "resolution_code",
+    "close_notes", "opened_at", "opened_by", "resolved_at", "resolved_by", "closed_at", "closed_by",
+    "first_response_at", "needs_attention", "reopen_count", "parent", "major_case_state", "customer_project",
+    "created_at", "updated_at", "state_category", "version", "reassignment_count", "install_base_item", "extra",
+]
+CUSTOMER_HIDDEN = {
+    "assignment_group", "needs_attention", "reassignment_count", "major_case_state", "state_category",
+}
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    """A case as the agent side sees it. `to_representation` trims it for the customer side."""
+
+    customer_project = serializers.IntegerField(source="customer_project_id", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Case
+        fields = CASE_FIELDS
+        read_only_fields = CASE_FIELDS
+
+    def to_representation(self, case):
+        data = super().to_representation(case)
+        if not self.context.get("internal", True):
+            for name in CUSTOMER_HIDDEN:
+                data.pop(name, None)
+            hidden_extra = {f.name for f in _type_fields(case) if not f.customer_visible}
+            data["extra"] = {k: v for k, v in (data.get("extra") or {}).items() if k not in hidden_extra}
+        return data
+
+
+def _type_fields(case):
+    return list(case.case_type.fields.all()) if case.case_type_id else []
+
+
+class CaseDetailSerializer(CaseSerializer):
+    allowed_actions = serializers.SerializerMethodField()
+
+    class Meta(CaseSerializer.Meta):
+        fields = [*CASE_FIELDS, "allowed_actions"]
+        read_only_fields = fields
+
+    def get_allowed_actions(self, case) -> list[str]:
+        from cases.services import case_allowed_actions
+
+        return case_allowed_actions(case, self.context["request"].user)
+
+
+def _scoped(selector, **kwargs):
+    return ScopedPrimaryKeyRelatedField(selector=selector, required=False, allow_null=True, **kwargs)
+
+
+class CaseWriteSerializer(serializers.Serializer):
+    """Input of create and PATCH. Related ids resolve through the caller's scope."""
+
+    short_description = serializers.CharField(max_length=160, required=False)
+    description = serializers.CharField(required=False, allow_blank=True)
+    category = serializers.ChoiceField(choices=Case._meta.get_field("category").choices, required=False)
+    channel = serializers.ChoiceField(choices=Case._meta.get_field("channel").choices, required=False)
+    priority = serializers.ChoiceField(choices=Case._meta.get_field("priority").choices, required=False)
+    impact = serializers.ChoiceField(choices=Case._meta.get_field("impact").choices, required=False)
+    urgency = serializers.ChoiceField(choices=Case._meta.get_field("urgency").choices, required=False)
+    case_type = _scoped(case_selectors.case_type_list_for_user)
+    account = _scoped(customer_selectors.account_list_for_user)
+    contact = _scoped(customer_selectors.contact_list_for_user)
+    consumer = _scoped(customer_selectors.consumer_list_for_user)
+    partner = _scoped(customer_selectors.account_list_for_user)
+    product = _scoped(catalog_selectors.product_list_for_user)
+    asset = _scoped(catalog_selectors.asset_list_for_user)
+    sold_product = _scoped(catalog_selectors.sold_product_list_for_user)
+    install_base_item = _scoped(catalog_selectors.install_base_item_list_for_user)
+    contract = _scoped(catalog_selectors.contract_list_for_user)
+    entitlement = _scoped(catalog_selectors.entitlement_list_for_user)
+    service_definition = _scoped(catalog_selectors.service_definition_list_for_user)
+    assignment_group = _scoped(user_selectors.assignment_group_list_for_user)
+    assigned_to = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), required=False, allow_null=True)
+    parent = _scoped(case_selectors.case_list_for_user)
+    needs_attention = serializers.BooleanField(required=False)
+    extra = serializers.DictField(required=False)
+    resolution_code = serializers.ChoiceField(choices=ResolutionCode.choices, required=False, allow_blank=True)
+    close_notes = serializers.CharField(required=False, allow_blank=True)
+    version = serializers.IntegerField(required=False, help_text="PATCH: the version you read; 409 if it moved on.")
+
+
+class CaseCreateSerializer(CaseWriteSerializer):
+    short_description = serializers.CharField(max_length=160)
+
+
+class CaseActionInputSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True)
+    work_note = serializers.CharField(required=False, allow_blank=True)
+    reason = serializers.CharField(required=False, allow_blank=True)
+    resolution_code = serializers.CharField(required=False, allow_blank=True)
+    close_notes = serializers.CharField(required=False, allow_blank=True)
+    notes_to_comments = serializers.BooleanField(required=False)
+
+
+class CaseAssignInputSerializer(serializers.Serializer):
+    assignment_group = _scoped(user_selectors.assignment_group_list_for_user)
+    assigned_to = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), required=False, allow_null=True)
+
+
+class CaseEventSerializer(serializers.ModelSerializer):
+    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = CaseEvent
+        fields = ["id", "kind", "author", "created_at", "body", "field", "old", "new"]
+        read_only_fields = fields
+
+
+class JournalEntrySerializer(serializers.ModelSerializer):
+    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = CaseEvent
+        fields = ["id", "kind", "author", "body", "created_at"]
+        read_only_fields = ["id", "kind", "author", "created_at"]

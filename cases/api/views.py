@@ -2,7 +2,7 @@ from rest_framework.permissions import IsAuthenticated
 
 from cases import selectors, services
 from cases.api import serializers as s
-from catalog.api.permissions import CanCreate
+from core.api.permissions import CanCreate
 from core.api.views import ScopedServiceViewSet
 
 
@@ -18,3 +18,119 @@ class CaseTypeViewSet(ScopedServiceViewSet):
     search_fields = ["name", "code", "description"]
     ordering_fields = ["name", "code", "category", "created_at", "updated_at"]
     ordering = ["name"]
+
+
+# --- cases ---------------------------------------------------------------------------------------
+from django.core.exceptions import PermissionDenied  # noqa: E402
+from django.shortcuts import get_object_or_404  # noqa: E402
+from drf_spectacular.utils import extend_schema  # noqa: E402
+from rest_framework import mixins, status, viewsets  # noqa: E402
+from rest_framework.decorators import action  # noqa: E402
+from rest_framework.response import Response  # noqa: E402
+from rest_framework.views import APIView  # noqa: E402
+
+from cases import permissions  # noqa: E402
+from cases.choices import EventKind  # noqa: E402
+from core.api.views import ScopedViewSetMixin  # noqa: E402
+from users.permissions import is_internal  # noqa: E402
+
+
+class CaseViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Cases. Commands are POSTs to /cases/{id}/<action>/ (the lifecycle's actions, and assign)."""
+
+    selector = selectors.case_list_for_user
+    number_field = "number"
+    serializer_class = s.CaseSerializer
+    filterset_fields = [
+        "state", "state_category", "priority", "channel", "account", "contact", "consumer", "assignment_group",
+        "assigned_to", "case_type", "product", "needs_attention", "parent",
+    ]
+    search_fields = ["number", "short_description"]
+    ordering_fields = ["updated_at", "opened_at", "priority", "number"]
+    ordering = ["-updated_at"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "internal": is_internal(self.request.user)}
+
+    def get_serializer_class(self):
+        return s.CaseDetailSerializer if self.action == "retrieve" else s.CaseSerializer
+
+    def _answer(self, case, code=status.HTTP_200_OK):
+        case = self.get_queryset().get(pk=case.pk)
+        return Response(s.CaseDetailSerializer(case, context=self.get_serializer_context()).data, status=code)
+
+    @extend_schema(request=s.CaseCreateSerializer, responses={201: s.CaseDetailSerializer})
+    def create(self, request):
+        data = s.CaseCreateSerializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        fields.pop("version", None)
+        return self._answer(services.case_create(actor=request.user, **fields), status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.CaseWriteSerializer, responses=s.CaseDetailSerializer)
+    def partial_update(self, request, pk=None):
+        case = self.get_object()
+        data = s.CaseWriteSerializer(data=request.data, partial=True, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        return self._answer(services.case_update(actor=request.user, instance=case, **data.validated_data))
+
+    @extend_schema(request=s.CaseAssignInputSerializer, responses=s.CaseDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def assign(self, request, pk=None):
+        case = self.get_object()
+        permissions.require_can_work_case(request.user)
+        data = s.CaseAssignInputSerializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        return self._answer(services.case_assign(actor=request.user, case=case, **data.validated_data))
+
+    def _journal(self, request, kind: str):
+        case = self.get_object()
+        if request.method == "POST":
+            data = s.JournalEntrySerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            add = services.case_comment_add if kind == EventKind.COMMENT else services.case_work_note_add
+            entry = add(actor=request.user, case=case, body=data.validated_data["body"])
+            return Response(s.JournalEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+        rows = selectors.case_events_for_user(user=request.user, case=case).filter(kind=kind)
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(s.JournalEntrySerializer(page, many=True).data)
+
+    @extend_schema(request=s.JournalEntrySerializer, responses=s.JournalEntrySerializer(many=True))
+    @action(detail=True, methods=["get", "post"])
+    def comments(self, request, pk=None):
+        """The customer-visible journal."""
+        return self._journal(request, EventKind.COMMENT)
+
+    @extend_schema(request=s.JournalEntrySerializer, responses=s.JournalEntrySerializer(many=True))
+    @action(detail=True, methods=["get", "post"], url_path="work-notes")
+    def work_notes(self, request, pk=None):
+        """Internal work notes: agents only."""
+        self.get_object()
+        if not permissions.can_work_case(request.user):
+            raise PermissionDenied("Work notes are internal.")
+        return self._journal(request, EventKind.WORK_NOTE)
+
+    @extend_schema(responses=s.CaseEventSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def activity(self, request, pk=None):
+        """The timeline, oldest first; the customer side sees only what is meant for it."""
+        rows = selectors.case_events_for_user(user=request.user, case=self.get_object())
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(s.CaseEventSerializer(page, many=True).data)
+
+
+class CaseActionView(APIView):
+    """POST /cases/{id}/{action}/: any action of the case's lifecycle (request-info, propose-solution,
+    accept-solution, ... and the actions admins add). 409 names the state and the allowed actions."""
+
+    @extend_schema(request=s.CaseActionInputSerializer, responses=s.CaseDetailSerializer, operation_id="cases_act")
+    def post(self, request, pk: str, action_name: str):
+        queryset = selectors.case_list_for_user(user=request.user)
+        lookup = {"pk": int(pk)} if pk.isascii() and pk.isdigit() else {"number": pk.upper()}
+        case = get_object_or_404(queryset, **lookup)
+        data = s.CaseActionInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        case = services.case_act(actor=request.user, case=case, action=action_name, **data.validated_data)
+        context = {"request": request, "internal": is_internal(request.user)}
+        return Response(s.CaseDetailSerializer(queryset.get(pk=case.pk), context=context).data)

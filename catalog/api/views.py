@@ -9,7 +9,7 @@ from rest_framework.response import Response
 
 from catalog import selectors, services
 from catalog.api import serializers as s
-from catalog.api.permissions import CanCreate
+from core.api.permissions import CanCreate
 from core.api.views import ScopedServiceViewSet
 
 

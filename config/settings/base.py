@@ -169,7 +169,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"ChannelEnum": "core.choices.Channel"},
+    "ENUM_NAME_OVERRIDES": {
+        "ChannelEnum": "core.choices.Channel",
+        "ImpactEnum": "cases.choices.Impact",  # urgency uses the same scale
+        "CaseCategoryEnum": "cases.choices.CaseCategory",
+        "CaseTypeCategoryEnum": "cases.choices.CaseTypeCategory",
+        "EventKindEnum": "cases.choices.EventKind",
+        "CaseTypeFieldKindEnum": "cases.models.CaseTypeField.Kind",
+        "VariableKindEnum": "catalog.choices.VariableKind",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.api.schema.add_error_responses",

@@ -37,6 +37,7 @@ SELECTORS = {
     "catalog.asset": catalog_selectors.asset_list_for_user,
     "catalog.entitlement": catalog_selectors.entitlement_list_for_user,
     "cases.casetype": case_selectors.case_type_list_for_user,
+    "cases.case": case_selectors.case_list_for_user,
 }
 
 
@@ -72,10 +73,29 @@ def spread(world):
         f.CaseTypeFactory(), f.CaseTypeFactory(active=False),
         f.ContactRelationshipFactory(contact=world.contacts["customer"], account=world.child_account),
     ]
+    rows += _cases(world, consumer)
     rows += list(world.contacts.values()) + [world.account, world.child_account, world.other_account]
     rows += [world.partner_account, world.group] + [u for u in world.users.values() if u]
     rows += list(world.partner_account.relationships_out.all())
     return rows
+
+
+def _cases(world, consumer):
+    from cases import services as case_services
+
+    agent = world.users["agent"]
+    made = [
+        case_services.case_create(actor=world.users["customer"], short_description="Dana's"),
+        case_services.case_create(actor=world.users["other_customer"], short_description="Erin's"),
+        case_services.case_create(actor=agent, short_description="Acme, no contact", account=world.account),
+        case_services.case_create(actor=agent, short_description="Europe", account=world.child_account),
+        case_services.case_create(actor=agent, short_description="Consumer", consumer=consumer),
+        case_services.case_create(
+            actor=agent, short_description="Globex via partner", account=world.other_account,
+            partner=world.partner_account,
+        ),
+    ]
+    return made
 
 
 @pytest.mark.parametrize("persona", [p for p in PERSONAS if p != "anonymous"])

@@ -1,3 +1,5 @@
+__all__ = ["case_type_create", "case_type_update"]
+
 from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied

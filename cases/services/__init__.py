@@ -1,0 +1,5 @@
+"""Every write to cases, split by concern; import from here (`from cases import services`)."""
+from cases.services.case_types import *  # noqa: F401,F403
+from cases.services.cases import *  # noqa: F401,F403
+from cases.services.journal import *  # noqa: F401,F403
+from cases.services.lifecycle import *  # noqa: F401,F403

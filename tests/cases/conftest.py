@@ -1,0 +1,15 @@
+import pytest
+
+from cases import services
+
+
+@pytest.fixture
+def open_case(world):
+    """Dana's case at Acme, queued for Tier 1 (state new)."""
+    return services.case_create(
+        actor=world.users["customer"], short_description="Printer on fire", description="Smoke everywhere"
+    )
+
+
+def act(world, persona, case, action, **inputs):
+    return services.case_act(actor=world.users[persona], case=case, action=action, **inputs)
