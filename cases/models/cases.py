@@ -1,19 +1,10 @@
-from django.core.exceptions import ValidationError
 from django.db import models
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from cases.choices import (
-    Actor,
-    CaseCategory,
-    CaseState,
-    CaseTypeCategory,
-    EventKind,
-    Impact,
-    MajorCaseState,
-    Priority,
-    StateCategory,
-)
+from cases.choices import CaseCategory, CaseState, EventKind, Impact, MajorCaseState, Priority, StateCategory
+from cases.models.case_types import CaseType
+from cases.models.lifecycles import Lifecycle, LifecycleTransition
 from catalog.models import Asset, Contract, Entitlement, InstallBaseItem, Product, ServiceDefinition, SoldProduct
 from core.choices import Channel
 from core.models import TimeStampedModel
@@ -21,149 +12,6 @@ from customers.models import Account, Consumer, Contact
 from users.models import AssignmentGroup, User
 
 
-# --- lifecycles as data ------------------------------------------------------------------------
-class Lifecycle(TimeStampedModel):
-    """A case state machine defined as data: its states and the actions between them. Admins add
-    lifecycles, states and transitions without code; django-fsm enforces them on every case."""
-
-    name = models.CharField(max_length=100, unique=True)
-    code = models.SlugField(max_length=50, unique=True)
-    description = models.TextField(blank=True)
-    is_default = models.BooleanField(default=False, help_text="Used by case types without a lifecycle of their own.")
-
-    class Meta:
-        ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(fields=["is_default"], condition=models.Q(is_default=True), name="one_default_lifecycle"),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class LifecycleState(models.Model):
-    lifecycle = models.ForeignKey(Lifecycle, on_delete=models.CASCADE, related_name="states")
-    code = models.SlugField(max_length=40)
-    label = models.CharField(max_length=100)
-    category = models.CharField(max_length=16, choices=StateCategory.choices)
-    is_initial = models.BooleanField(default=False)
-    order = models.PositiveSmallIntegerField(default=100)
-
-    class Meta:
-        ordering = ["lifecycle", "order", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["lifecycle", "code"], name="lifecyclestate_unique_code"),
-            models.UniqueConstraint(
-                fields=["lifecycle"], condition=models.Q(is_initial=True), name="lifecyclestate_one_initial"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.lifecycle}: {self.label}"
-
-
-class LifecycleTransition(models.Model):
-    """One action from one state. `required_fields` name the inputs the action insists on."""
-
-    REQUIRABLE = ("comment", "reason", "resolution_code", "close_notes", "assignment_group", "assigned_to")
-
-    lifecycle = models.ForeignKey(Lifecycle, on_delete=models.CASCADE, related_name="transitions")
-    action = models.SlugField(max_length=40, help_text="The API command, e.g. propose-solution.")
-    label = models.CharField(max_length=100)
-    source = models.ForeignKey(LifecycleState, on_delete=models.CASCADE, related_name="+")
-    target = models.ForeignKey(LifecycleState, on_delete=models.CASCADE, related_name="+")
-    actor = models.CharField(max_length=16, choices=Actor.choices, default=Actor.AGENT)
-    required_fields = models.JSONField(default=list, blank=True)
-    order = models.PositiveSmallIntegerField(default=100)
-
-    class Meta:
-        ordering = ["lifecycle", "order", "id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["lifecycle", "action", "source", "actor"], name="lifecycletransition_unique"
-            ),
-        ]
-
-    def clean(self) -> None:
-        errors = {}
-        for name in ("source", "target"):
-            state = getattr(self, name, None) if getattr(self, f"{name}_id") else None
-            if state is not None and state.lifecycle_id != self.lifecycle_id:
-                errors[name] = "The state belongs to another lifecycle."
-        unknown = [f for f in (self.required_fields or []) if f not in self.REQUIRABLE]
-        if not isinstance(self.required_fields, list) or unknown:
-            errors["required_fields"] = f"Unknown field(s) {unknown}; choose from {', '.join(self.REQUIRABLE)}."
-        if errors:
-            raise ValidationError(errors)
-
-    def __str__(self) -> str:
-        return f"{self.label}: {self.source.code} → {self.target.code}"
-
-
-# --- case types --------------------------------------------------------------------------------
-class CaseType(TimeStampedModel):
-    """A kind of case (ServiceNow `sn_case_type`), with its lifecycle and typed extra fields.
-    The link to service definitions lives here, not in catalog, because cases depends on catalog
-    and never the reverse."""
-
-    name = models.CharField(max_length=100, unique=True)
-    code = models.SlugField(max_length=50, unique=True)
-    category = models.CharField(max_length=16, choices=CaseTypeCategory.choices, default=CaseTypeCategory.GENERAL)
-    description = models.TextField(blank=True)
-    active = models.BooleanField(default=True)
-    lifecycle = models.ForeignKey(
-        Lifecycle, null=True, blank=True, on_delete=models.PROTECT, related_name="case_types",
-        help_text="Blank: the default lifecycle.",
-    )
-    service_definitions = models.ManyToManyField(
-        ServiceDefinition, blank=True, related_name="case_types",
-        help_text="Services whose requests open a case of this type.",
-    )
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class CaseTypeField(models.Model):
-    """A typed extra field of a case type, stored in `Case.extra` under `name`."""
-
-    class Kind(models.TextChoices):
-        TEXT = "text", "Text"
-        NUMBER = "number", "Number"
-        DATE = "date", "Date"
-        BOOLEAN = "boolean", "Yes/no"
-        CHOICE = "choice", "Choice"
-
-    case_type = models.ForeignKey(CaseType, on_delete=models.CASCADE, related_name="fields")
-    name = models.SlugField(max_length=50)
-    label = models.CharField(max_length=100)
-    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.TEXT)
-    required = models.BooleanField(default=False)
-    choices = models.JSONField(default=list, blank=True)
-    customer_visible = models.BooleanField(default=True)
-    help_text = models.CharField(max_length=255, blank=True)
-    order = models.PositiveSmallIntegerField(default=100)
-
-    class Meta:
-        ordering = ["case_type", "order", "id"]
-        constraints = [models.UniqueConstraint(fields=["case_type", "name"], name="casetypefield_unique_name")]
-
-    def clean(self) -> None:
-        if self.kind == self.Kind.CHOICE and not (
-            isinstance(self.choices, list) and self.choices and all(isinstance(c, str) and c for c in self.choices)
-        ):
-            raise ValidationError({"choices": "A choice field needs a list of non-empty values."})
-        if self.kind != self.Kind.CHOICE and self.choices:
-            raise ValidationError({"choices": "Only choice fields have choices."})
-
-    def __str__(self) -> str:
-        return f"{self.case_type}: {self.label}"
-
-
-# --- the case ----------------------------------------------------------------------------------
 def _transition_matches(case: "Case") -> bool:
     """django-fsm condition: the pending lifecycle transition starts from the case's state."""
     pending = getattr(case, "_pending_transition", None)

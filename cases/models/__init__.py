@@ -1,0 +1,9 @@
+"""Cases' models, one module per concern; import them from here (`from cases.models import Case`)."""
+from cases.models.case_types import CaseType, CaseTypeField  # noqa: F401
+from cases.models.cases import (  # noqa: F401
+    Case,
+    CaseEvent,
+    CaseGroupObjectPermission,
+    CaseUserObjectPermission,
+)
+from cases.models.lifecycles import Lifecycle, LifecycleState, LifecycleTransition  # noqa: F401
