@@ -33,8 +33,25 @@ def _contact(account, user, first, last):
     )
 
 
+def ensure_reference_data() -> None:
+    """Role groups and shipped lifecycles come from data migrations; a transactional test's flush
+    removes them for the tests after it, so put them back when they are missing."""
+    from django.contrib.auth.models import Group
+
+    from cases.lifecycles import LIFECYCLES, lifecycle_install
+    from cases.models import Lifecycle
+    from users.roles import ROLES, sync_role_permissions
+
+    if Group.objects.filter(name__in=ROLES).count() != len(ROLES):
+        sync_role_permissions()
+    if Lifecycle.objects.filter(code__in=LIFECYCLES).count() != len(LIFECYCLES):
+        for code in LIFECYCLES:
+            lifecycle_install(code)
+
+
 @pytest.fixture
 def world(db) -> World:
+    ensure_reference_data()
     create = customer_services.account_create
     acme = create(actor=None, name="Acme")
     acme_eu = create(actor=None, name="Acme Europe", parent=acme)
