@@ -115,6 +115,8 @@ class ServiceAdmin(AccessAdminMixin, admin.ModelAdmin):
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         # The main form was dry-run; an inline's service can still refuse while saving. The view
         # runs in one transaction, so raising undoes everything: show why, write nothing.
+        if request.method != "POST":  # a page the user may not open is a plain 403, not a redirect
+            return super().changeform_view(request, object_id, form_url, extra_context)
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except (ValidationError, PermissionDenied) as exc:

@@ -44,5 +44,8 @@ def matrix(*, anonymous: int = 401, external: int | dict = 404, internal: int | 
 
 
 def assert_status(response, expected: int) -> None:
-    body = getattr(response, "data", None) or response.content[:500]
-    assert response.status_code == expected, f"{response.status_code} != {expected}: {body!r}"
+    if response.status_code == expected:
+        return
+    streaming = getattr(response, "streaming", False)
+    body = getattr(response, "data", None) or (b"<stream>" if streaming else response.content[:500])
+    raise AssertionError(f"{response.status_code} != {expected}: {body!r}")
