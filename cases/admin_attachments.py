@@ -10,7 +10,6 @@ from django.utils.text import Truncator
 
 from cases.api.attachments import attachment_file_response
 from cases.models import CaseAttachment
-from core.admin import ServiceAdmin
 
 
 def _download_url(attachment: CaseAttachment) -> str:
@@ -57,8 +56,13 @@ class AttachmentInline(admin.TabularInline):
 
 
 @admin.register(CaseAttachment)
-class CaseAttachmentAdmin(ServiceAdmin):
-    """Read-only: attachments are added through cases.services.attachment_add and never edited."""
+class CaseAttachmentAdmin(admin.ModelAdmin):
+    """Read-only: attachments are added through cases.services.attachment_add and never edited.
+    A plain ModelAdmin: there is no service to call, and ServiceAdmin.changeform_view turns the
+    add view's PermissionDenied into a redirect to itself."""
+
+    list_per_page = 50
+    show_full_result_count = False
 
     list_display = ["original_name", "case", "content_type", size_display, "customer_visible", "uploaded_by", "created_at", download_link]
     list_select_related = ["case", "uploaded_by"]
@@ -90,4 +94,7 @@ class CaseAttachmentAdmin(ServiceAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
