@@ -37,7 +37,9 @@ def stored_name(attachment: CaseAttachment) -> str:
 
 class AttachmentInline(admin.TabularInline):
     model = CaseAttachment
-    fields = readonly_fields = [download_link, "content_type", size_display, "uploaded_by", "created_at", "customer_visible"]
+    fields = readonly_fields = [
+        download_link, "content_type", size_display, "uploaded_by", "created_at", "customer_visible",
+    ]
     extra = 0
     can_delete = False
     show_change_link = True
@@ -64,7 +66,10 @@ class CaseAttachmentAdmin(admin.ModelAdmin):
     list_per_page = 50
     show_full_result_count = False
 
-    list_display = ["original_name", "case", "content_type", size_display, "customer_visible", "uploaded_by", "created_at", download_link]
+    list_display = [
+        "original_name", "case", "content_type", size_display, "customer_visible", "uploaded_by", "created_at",
+        download_link,
+    ]
     list_select_related = ["case", "uploaded_by"]
     list_filter = ["content_type", "customer_visible"]
     search_fields = ["original_name", "case__number", "sha256"]

@@ -131,7 +131,9 @@ class CaseAttachmentDownloadView(GenericAPIView):
         # The answer is the file whatever the Accept header says; errors still come as JSON.
         return super().perform_content_negotiation(request, force=True)
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY}, operation_id="cases_attachments_download")
+    @extend_schema(
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY}, operation_id="cases_attachments_download"
+    )
     def get(self, request, pk: str, attachment_id: int):
         case = _case_for(request, pk)
         attachment = get_object_or_404(attachment_list_for_user(user=request.user, case=case), pk=attachment_id)

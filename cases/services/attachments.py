@@ -97,7 +97,7 @@ def _sniff_text(text: str, name: str) -> str:
         return "image/svg+xml" if "<svg" in low else "text/xml"
     if low.startswith("<svg"):
         return "image/svg+xml"
-    if low.startswith("<!--") or any(low.startswith(tag) and low[len(tag):len(tag) + 1] in _TAG_END for tag in _HTML_TAGS):
+    if low.startswith("<!--") or any(low.startswith(t) and low[len(t):len(t) + 1] in _TAG_END for t in _HTML_TAGS):
         return "text/html"
     if start[:1] in ("{", "["):
         try:

@@ -23,9 +23,9 @@ def media(tmp_path):
 
 @pytest.fixture
 def attachment(world, open_case):
-    return services.attachment_add(
-        actor=world.users["agent"], case=open_case, uploaded_file=files.upload("scan.pdf", files.PDF), customer_visible=False
-    )
+    scan = files.upload("scan.pdf", files.PDF)
+    agent = world.users["agent"]
+    return services.attachment_add(actor=agent, case=open_case, uploaded_file=scan, customer_visible=False)
 
 
 @persona_matrix(
