@@ -7,3 +7,4 @@ from cases.models.cases import (  # noqa: F401
     CaseUserObjectPermission,
 )
 from cases.models.lifecycles import Lifecycle, LifecycleState, LifecycleTransition  # noqa: F401
+from cases.models.attachments import CaseAttachment  # noqa: F401

@@ -189,6 +189,18 @@ SPECTACULAR_SETTINGS = {
 CUSTOMERS_CONTACT_RELATIONSHIP_WITHIN_HIERARCHY = env.bool(
     "CUSTOMERS_CONTACT_RELATIONSHIP_WITHIN_HIERARCHY", default=True
 )
+# Case attachments: the largest accepted file, and the types accepted (sniffed from content).
+ATTACHMENT_MAX_BYTES = env.int("CASE_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+ATTACHMENT_ALLOWED_TYPES = env.list(
+    "CASE_ATTACHMENT_ALLOWED_TYPES",
+    default=[
+        "application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "text/plain", "text/csv", "application/json",
+    ],
+)
 # Seconds without a worker heartbeat after which /healthz/ reports the worker as missing.
 WORKER_HEARTBEAT_STALE_AFTER = env.int("WORKER_HEARTBEAT_STALE_AFTER", default=180)
 

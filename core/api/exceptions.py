@@ -6,7 +6,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from core.exceptions import Conflict, InvalidTransition
+from core.exceptions import Conflict, FileTooLarge, InvalidTransition, UnsupportedFileType
 
 
 def _validation_errors(exc: DjangoValidationError) -> dict | list:
@@ -24,6 +24,15 @@ def api_exception_handler(exc, context):
         return Response(body, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, Conflict):
         return Response({"detail": exc.detail, "code": exc.code}, status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, FileTooLarge):
+        body = {"detail": exc.detail, "code": exc.code, "limit": exc.limit, "errors": {exc.field: [exc.detail]}}
+        return Response(body, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    if isinstance(exc, UnsupportedFileType):
+        body = {
+            "detail": exc.detail, "code": exc.code, "detected": exc.detected, "allowed": exc.allowed,
+            "errors": {exc.field: [exc.detail]},
+        }
+        return Response(body, status=status.HTTP_415_UNSUPPORTED_MEDIA_TYPE)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(_validation_errors(exc))
     elif isinstance(exc, DjangoPermissionDenied):
