@@ -16,6 +16,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from core import access
+from core.exceptions import Conflict
 
 
 class _DryRun(Exception):
@@ -109,6 +110,8 @@ class ServiceAdmin(AccessAdminMixin, admin.ModelAdmin):
                     _form_add_errors(self, exc)
                 except PermissionDenied as exc:
                     self.add_error(None, str(exc) or "You may not make this change.")
+                except Conflict as exc:  # e.g. a closed record, or a concurrent change
+                    self.add_error(None, exc.detail)
 
         return form_class if self.create_service is None else ServiceForm
 
@@ -119,8 +122,11 @@ class ServiceAdmin(AccessAdminMixin, admin.ModelAdmin):
             return super().changeform_view(request, object_id, form_url, extra_context)
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
-        except (ValidationError, PermissionDenied) as exc:
-            reason = "; ".join(exc.messages) if isinstance(exc, ValidationError) else (str(exc) or "Not allowed.")
+        except (ValidationError, PermissionDenied, Conflict) as exc:
+            if isinstance(exc, ValidationError):
+                reason = "; ".join(exc.messages)
+            else:
+                reason = getattr(exc, "detail", None) or str(exc) or "Not allowed."
             self.message_user(request, f"Nothing was saved: {reason}", messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
 
