@@ -4,3 +4,4 @@ from tests.factories.catalog import *  # noqa: F401,F403
 from tests.factories.cases import *  # noqa: F401,F403
 from tests.factories.customers import *  # noqa: F401,F403
 from tests.factories.users import *  # noqa: F401,F403
+from tests.factories.cases_admin import *  # noqa: F401,F403
