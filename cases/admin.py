@@ -3,6 +3,7 @@ case_create / case_update (ServiceAdmin), lifecycle actions and work notes throu
 calling case_act / case_work_note_add, lifecycle and case-type parts through their inline services.
 State fields are read-only; closed and cancelled cases are view-only."""
 from django import forms
+from django.forms.models import BaseInlineFormSet
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
@@ -342,9 +343,22 @@ class CaseTypeFieldForm(forms.ModelForm):
         fields = ["order", "name", "label", "kind", "required", "choices", "customer_visible", "help_text"]
 
 
+class UntouchedWhenAbsentFormSet(BaseInlineFormSet):
+    """A post without this inline's management form (a script, an older client) leaves the inline
+    as it is instead of failing the whole save."""
+
+    def __init__(self, data=None, *args, prefix=None, **kwargs):
+        key = f"{prefix or self.get_default_prefix()}-TOTAL_FORMS"
+        if data is not None and key not in data:
+            data = data.copy()
+            data[key] = data[key.replace("TOTAL", "INITIAL")] = "0"
+        super().__init__(data, *args, prefix=prefix, **kwargs)
+
+
 class CaseTypeFieldInline(ServiceInline):
     model = CaseTypeField
     form = CaseTypeFieldForm
+    formset = UntouchedWhenAbsentFormSet
     fields = CaseTypeFieldForm.Meta.fields
     create_service = staticmethod(services.case_type_field_create)
     update_service = staticmethod(services.case_type_field_update)
