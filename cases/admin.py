@@ -254,8 +254,15 @@ class LifecycleTransitionInline(ServiceInline):
         return super().get_queryset(request).select_related("source", "target")
 
 
+class LifecycleForm(forms.ModelForm):
+    def _get_validation_exclusions(self):
+        # "One default lifecycle" is the service's to keep: it unsets the old default first.
+        return {*super()._get_validation_exclusions(), "is_default"}
+
+
 @admin.register(Lifecycle)
 class LifecycleAdmin(ServiceAdmin):
+    form = LifecycleForm
     create_service = services.lifecycle_create
     update_service = services.lifecycle_update
     list_display = ["name", "code", "is_default", "updated_at"]
