@@ -3,9 +3,9 @@ case_create / case_update (ServiceAdmin), lifecycle actions and work notes throu
 calling case_act / case_work_note_add, lifecycle and case-type parts through their inline services.
 State fields are read-only; closed and cancelled cases are view-only."""
 from django import forms
-from django.forms.models import BaseInlineFormSet
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
