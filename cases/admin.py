@@ -17,3 +17,5 @@ class CaseTypeAdmin(ServiceAdmin):
     search_fields = ["name", "code", "description"]
     autocomplete_fields = ["service_definitions"]
     readonly_fields = ["created_at", "updated_at"]
+
+from cases import admin_work  # noqa: E402,F401  (case tasks and lines)
