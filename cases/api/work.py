@@ -24,6 +24,14 @@ def _scoped(selector, **kwargs):
     return ScopedPrimaryKeyRelatedField(selector=selector, required=False, allow_null=True, **kwargs)
 
 
+def _internal(context) -> bool:
+    """Is the caller internal? Asked once per request, not once per row."""
+    request = context["request"]
+    if not hasattr(request, "_caller_internal"):
+        request._caller_internal = is_internal(request.user)
+    return request._caller_internal
+
+
 # --- serializers ---------------------------------------------------------------------------------
 TASK_READ_ONLY = [
     "id", "number", "state", "account", "contact", "consumer", "opened_at", "opened_by", "closed_at", "closed_by",
@@ -51,11 +59,11 @@ class CaseTaskSerializer(serializers.ModelSerializer):
         read_only_fields = TASK_READ_ONLY
 
     def get_allowed_actions(self, task) -> list[str]:
-        return services.case_task_allowed_actions(task, self.context["request"].user)
+        return services.case_task_allowed_actions(task, self.context["request"].user, in_scope=True)
 
     def to_representation(self, task):
         data = super().to_representation(task)
-        if not is_internal(self.context["request"].user):
+        if not _internal(self.context):
             for name in TASK_INTERNAL:
                 data.pop(name, None)
         return data
@@ -106,7 +114,7 @@ class CaseLineSerializer(serializers.ModelSerializer):
 
     def to_representation(self, line):
         data = super().to_representation(line)
-        if not is_internal(self.context["request"].user):
+        if not _internal(self.context):
             for name in ("assigned_to", "opened_by", "resolved_by"):
                 data.pop(name, None)
         return data

@@ -103,9 +103,13 @@ def _changes(before: dict, obj) -> str:
 
 
 # --- case tasks ----------------------------------------------------------------------------------
-def case_task_allowed_actions(task: CaseTask, user=None) -> list[str]:
-    if user is not None and not permissions_work.can_change_task(user, task):
-        return []
+def case_task_allowed_actions(task: CaseTask, user=None, *, in_scope: bool = False) -> list[str]:
+    """The commands `user` may run on the task now. `in_scope`: the task came from the user's
+    own selector, so the change permission alone decides (no query per row on lists)."""
+    if user is not None:
+        allowed = user.has_perm("cases.change_casetask") if in_scope else permissions_work.can_change_task(user, task)
+        if not allowed:
+            return []
     if task.case.is_read_only:
         return []
     return _actions(task)
@@ -187,7 +191,7 @@ def _task_end(actor, task: CaseTask, action: str, notes: str) -> CaseTask:
 
 
 @transaction.atomic
-def case_task_close(*, actor, task: CaseTask, close_notes: str) -> CaseTask:
+def case_task_close(*, actor, task: CaseTask, close_notes: str = "") -> CaseTask:
     return _task_end(actor, task, "close", close_notes)
 
 
