@@ -281,7 +281,10 @@ def case_line_update(*, actor, instance: CaseLine, **fields) -> CaseLine:
     return line
 
 
-def _line_act(actor, line: CaseLine, method_name: str, **kwargs) -> tuple[Case, CaseLine]:
+def _line_act(actor, line: CaseLine, method_name: str, inputs=None, **kwargs) -> tuple[Case, CaseLine]:
+    """Lock, check, transition, save, record. `inputs()` validates the action's inputs and
+    returns more transition kwargs; it runs after the state check, so a refused transition
+    answers 409 before the inputs are judged."""
     if actor is not None:
         permissions_work.require_can_change_line(actor, line)
     action = method_name.replace("_", "-")
@@ -290,6 +293,8 @@ def _line_act(actor, line: CaseLine, method_name: str, **kwargs) -> tuple[Case, 
     method = getattr(line, method_name)
     if not can_proceed(method):
         raise InvalidTransition(action=action, state=line.state, allowed=_actions(line))
+    if inputs is not None:
+        kwargs.update(inputs())
     old = line.get_state_display()
     method(**kwargs)
     _save(line)
@@ -338,7 +343,7 @@ def case_line_info_received(*, actor, line: CaseLine) -> CaseLine:
     return _line_act(actor, line, "info_received")[1]
 
 
-def _resolution(code: str, notes: str, *, code_required: bool) -> tuple[str, str]:
+def _resolution(code: str, notes: str, *, code_required: bool) -> dict:
     errors = {}
     code, notes = (code or "").strip(), (notes or "").strip()
     if code_required and code not in LineResolutionCode.values:
@@ -347,27 +352,23 @@ def _resolution(code: str, notes: str, *, code_required: bool) -> tuple[str, str
         errors["resolution_notes"] = "Say how the line was resolved."
     if errors:
         raise ValidationError(errors)
-    return code, notes
+    return {"code": code, "notes": notes} if code_required else {"notes": notes}
 
 
 @transaction.atomic
 def case_line_accept(*, actor, line: CaseLine, resolution_code: str = "", resolution_notes: str = "") -> CaseLine:
-    _line_state_first(line, "accept")
-    code, notes = _resolution(resolution_code, resolution_notes, code_required=True)
-    return _line_act(actor, line, "accept", code=code, notes=notes, at=timezone.now(), by=_actor_or_none(actor))[1]
+    def inputs():
+        return _resolution(resolution_code, resolution_notes, code_required=True)
+
+    return _line_act(actor, line, "accept", inputs, at=timezone.now(), by=_actor_or_none(actor))[1]
 
 
 @transaction.atomic
 def case_line_deny(*, actor, line: CaseLine, resolution_notes: str = "") -> CaseLine:
-    _line_state_first(line, "deny")
-    _, notes = _resolution("", resolution_notes, code_required=False)
-    return _line_act(actor, line, "deny", notes=notes, at=timezone.now(), by=_actor_or_none(actor))[1]
+    def inputs():
+        return _resolution("", resolution_notes, code_required=False)
 
-
-def _line_state_first(line: CaseLine, method_name: str) -> None:
-    """A refused transition answers 409 before the inputs are judged (the caller sees why)."""
-    if not can_proceed(getattr(line, method_name)):
-        raise InvalidTransition(action=method_name, state=line.state, allowed=_actions(line))
+    return _line_act(actor, line, "deny", inputs, at=timezone.now(), by=_actor_or_none(actor))[1]
 
 
 @transaction.atomic
