@@ -47,6 +47,7 @@ class CaseTaskSerializer(serializers.ModelSerializer):
     assigned_to = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(is_active=True), required=False, allow_null=True
     )
+    state = serializers.CharField(read_only=True, help_text="open, closed, cancelled")
     allowed_actions = serializers.SerializerMethodField()
 
     class Meta:
@@ -97,6 +98,12 @@ class CaseLineSerializer(serializers.ModelSerializer):
     assigned_to = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(is_active=True), required=False, allow_null=True
     )
+    # Plain types, not enums: the OpenAPI enum names "state"/"priority"/"resolution_code" are the
+    # case's; the model's choices still validate in the service (400 naming the field).
+    state = serializers.CharField(read_only=True, help_text="draft, new, work_in_progress, awaiting_info, "
+                                  "resolved_accepted, resolved_denied, cancelled")
+    priority = serializers.IntegerField(required=False, min_value=1, max_value=5, help_text="1 Critical .. 5 Planning")
+    resolution_code = serializers.CharField(read_only=True, help_text="change_approved, added_replacement_product")
     draft = serializers.BooleanField(write_only=True, required=False, help_text="Create: start in draft.")
     allowed_actions = serializers.SerializerMethodField()
 
@@ -125,7 +132,9 @@ class CaseLineNestedSerializer(CaseLineSerializer):
 
 
 class CaseLineResolveInputSerializer(serializers.Serializer):
-    resolution_code = serializers.ChoiceField(choices=LineResolutionCode.choices, required=False, allow_blank=True)
+    resolution_code = serializers.CharField(
+        required=False, allow_blank=True, help_text=f"accept: one of {', '.join(LineResolutionCode.values)}"
+    )
     resolution_notes = serializers.CharField(required=False, allow_blank=True)
 
 
