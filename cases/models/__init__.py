@@ -8,3 +8,4 @@ from cases.models.cases import (  # noqa: F401
 )
 from cases.models.lifecycles import Lifecycle, LifecycleState, LifecycleTransition  # noqa: F401
 from cases.models.attachments import CaseAttachment  # noqa: F401
+from cases.models.work import CaseBlocker, CaseLine, CaseTask  # noqa: F401,E402

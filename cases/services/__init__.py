@@ -5,3 +5,4 @@ from cases.services.journal import *  # noqa: F401,F403
 from cases.services.lifecycle import *  # noqa: F401,F403
 from cases.services.attachments import *  # noqa: F401,F403
 from cases.services.lifecycle_admin import *  # noqa: F401,F403
+from cases.services.work import *  # noqa: F401,F403,E402
