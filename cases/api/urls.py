@@ -1,13 +1,23 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from cases.api import views
+from cases.api import parties, views
 
 router = SimpleRouter()
 router.register("case-types", views.CaseTypeViewSet, basename="case-type")
 router.register("cases", views.CaseViewSet, basename="case")
 
 urlpatterns = router.urls + [
+    # Sub-resources with their own views; before the generic action route, which would take them.
+    path("cases/<str:pk>/related-parties/", parties.CaseRelatedPartiesView.as_view(), name="case-related-parties"),
+    path(
+        "cases/<str:pk>/related-parties/<int:party_id>/", parties.CaseRelatedPartyDetailView.as_view(),
+        name="case-related-party-detail",
+    ),
+    path("cases/<str:pk>/watch/", parties.CaseWatchView.as_view(), name="case-watch"),
+    path("cases/<str:pk>/children/", parties.CaseChildrenView.as_view(), name="case-children"),
+    path("cases/<str:pk>/merge/", parties.CaseMergeView.as_view(), name="case-merge"),
+    path("cases/<str:pk>/merged/", parties.CaseMergedView.as_view(), name="case-merged"),
     # After the router: its named sub-resources (comments, activity, assign, ...) match first.
     path("cases/<str:pk>/<slug:action_name>/", views.CaseActionView.as_view(), name="case-action"),
 ]

@@ -7,3 +7,10 @@ from cases.models.cases import (  # noqa: F401
     CaseUserObjectPermission,
 )
 from cases.models.lifecycles import Lifecycle, LifecycleState, LifecycleTransition  # noqa: F401
+from cases.models.parties import CaseMerge, CaseRelatedParty, PartyType  # noqa: F401
+from cases.models.templates import (  # noqa: F401
+    TaskTemplate,
+    TaskTemplateApplication,
+    TaskTemplateItem,
+    TemplateState,
+)
