@@ -17,3 +17,4 @@ class CaseTypeAdmin(ServiceAdmin):
     search_fields = ["name", "code", "description"]
     autocomplete_fields = ["service_definitions"]
     readonly_fields = ["created_at", "updated_at"]
+import cases.admin_templates  # noqa: E402,F401  (task templates)

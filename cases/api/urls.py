@@ -1,11 +1,13 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from cases.api import parties, views
+from cases.api import parties, templates, views
 
 router = SimpleRouter()
 router.register("case-types", views.CaseTypeViewSet, basename="case-type")
 router.register("cases", views.CaseViewSet, basename="case")
+router.register("task-templates", templates.TaskTemplateViewSet, basename="task-template")
+router.register("task-template-items", templates.TaskTemplateItemViewSet, basename="task-template-item")
 
 urlpatterns = router.urls + [
     # Sub-resources with their own views; before the generic action route, which would take them.

@@ -4,3 +4,4 @@ from cases.services.cases import *  # noqa: F401,F403
 from cases.services.journal import *  # noqa: F401,F403
 from cases.services.lifecycle import *  # noqa: F401,F403
 from cases.services.parties import *  # noqa: F401,F403
+from cases.services.templates import *  # noqa: F401,F403

@@ -2,5 +2,6 @@
 derived (numbers, hierarchy paths) are created through their service, so they are real."""
 from tests.factories.catalog import *  # noqa: F401,F403
 from tests.factories.cases import *  # noqa: F401,F403
+from tests.factories.cases_templates import *  # noqa: F401,F403
 from tests.factories.customers import *  # noqa: F401,F403
 from tests.factories.users import *  # noqa: F401,F403
