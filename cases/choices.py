@@ -93,6 +93,7 @@ class EventKind(models.TextChoices):
     STATE_CHANGED = "state_changed", "State changed"
     ATTACHMENT = "attachment", "Attachment"
     EMAIL = "email", "Email"
+    TASK = "task", "Task or line"
 
 
 # Priority from impact x urgency (ServiceNow's default priority lookup).

@@ -158,3 +158,29 @@ class CaseTypePolicy(access.AccessPolicy):
 
 access.register(CaseType, CaseTypePolicy())
 access.register(Case, CasePolicy())
+
+
+# --- related parties, watch list, merge, task templates ------------------------------------------
+def is_case_customer_admin(user, case: Case) -> bool:
+    """A customer admin (or partner admin) of the case's account or of an account above it."""
+    if not user or not user.is_authenticated or not case.account_id:
+        return False
+    return Case.objects.filter(customer_permissions.administered_account_q(user, field="account"), pk=case.pk).exists()
+
+
+def can_manage_case_parties(user, case: Case) -> bool:
+    return can_work_case(user) or is_case_customer_admin(user, case)
+
+
+def require_can_manage_case_parties(user, case: Case) -> None:
+    if not can_manage_case_parties(user, case):
+        raise PermissionDenied("Only agents and the account's customer admin manage related parties.")
+
+
+def can_manage_task_templates(user) -> bool:
+    return bool(user and user.is_authenticated and user.has_perm("cases.change_tasktemplate"))
+
+
+def require_can_manage_task_templates(user) -> None:
+    if not can_manage_task_templates(user):
+        raise PermissionDenied("Only admins define task templates.")

@@ -37,3 +37,41 @@ def transitions_from(*, case: Case) -> list[LifecycleTransition]:
             "source", "target"
         )
     )
+
+
+# --- related parties, merges, children, task templates -------------------------------------------
+from django.db.models import Prefetch  # noqa: E402
+
+from cases.models import CaseMerge, CaseRelatedParty, TaskTemplate, TaskTemplateItem  # noqa: E402
+from users.permissions import is_internal  # noqa: E402
+
+
+def case_related_parties_for_user(*, user, case: Case) -> QuerySet[CaseRelatedParty]:
+    """The parties of a case the user can see (the case itself was fetched through its selector).
+    The customer side does not see internal contributors."""
+    qs = case.related_parties.select_related("contact__account", "consumer", "user", "added_by")
+    return qs if is_internal(user) else qs.exclude(party_type="contributor")
+
+
+def case_children_for_user(*, user, case: Case) -> QuerySet[Case]:
+    return case_list_for_user(user=user).filter(parent=case)
+
+
+def case_merges_for_user(*, user, case: Case) -> QuerySet[CaseMerge]:
+    """Duplicates merged into `case` that the user can see."""
+    visible = case_list_for_user(user=user).values("pk")
+    return case.merged_duplicates.filter(duplicate__in=visible).select_related("duplicate", "merged_by")
+
+
+def task_template_list_for_user(*, user) -> QuerySet[TaskTemplate]:
+    """Task templates are internal: agents read them (to apply), admins define them."""
+    if not user.has_perm("cases.view_tasktemplate"):
+        return TaskTemplate.objects.none()
+    items = Prefetch("items", queryset=TaskTemplateItem.objects.select_related("assignment_group"))
+    return TaskTemplate.objects.select_related("published_by").prefetch_related(items)
+
+
+def task_template_item_list_for_user(*, user) -> QuerySet[TaskTemplateItem]:
+    if not user.has_perm("cases.view_tasktemplateitem"):
+        return TaskTemplateItem.objects.none()
+    return TaskTemplateItem.objects.select_related("template", "assignment_group")

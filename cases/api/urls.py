@@ -1,13 +1,15 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from cases.api import attachments, views, work
+from cases.api import attachments, parties, templates, views, work
 
 router = SimpleRouter()
 router.register("case-types", views.CaseTypeViewSet, basename="case-type")
 router.register("cases", views.CaseViewSet, basename="case")
 router.register("case-tasks", work.CaseTaskViewSet, basename="case-task")
 router.register("case-lines", work.CaseLineViewSet, basename="case-line")
+router.register("task-templates", templates.TaskTemplateViewSet, basename="task-template")
+router.register("task-template-items", templates.TaskTemplateItemViewSet, basename="task-template-item")
 
 urlpatterns = router.urls + [
     path("cases/<str:pk>/attachments/", attachments.CaseAttachmentListView.as_view(), name="case-attachment-list"),
@@ -18,6 +20,16 @@ urlpatterns = router.urls + [
     ),
     path("cases/<str:pk>/tasks/", work.CaseTasksView.as_view(), name="case-tasks"),
     path("cases/<str:pk>/lines/", work.CaseLinesView.as_view(), name="case-lines"),
+    # Sub-resources with their own views; before the generic action route, which would take them.
+    path("cases/<str:pk>/related-parties/", parties.CaseRelatedPartiesView.as_view(), name="case-related-parties"),
+    path(
+        "cases/<str:pk>/related-parties/<int:party_id>/", parties.CaseRelatedPartyDetailView.as_view(),
+        name="case-related-party-detail",
+    ),
+    path("cases/<str:pk>/watch/", parties.CaseWatchView.as_view(), name="case-watch"),
+    path("cases/<str:pk>/children/", parties.CaseChildrenView.as_view(), name="case-children"),
+    path("cases/<str:pk>/merge/", parties.CaseMergeView.as_view(), name="case-merge"),
+    path("cases/<str:pk>/merged/", parties.CaseMergedView.as_view(), name="case-merged"),
     # After the router: its named sub-resources (comments, activity, assign, ...) match first.
     path("cases/<str:pk>/<slug:action_name>/", views.CaseActionView.as_view(), name="case-action"),
 ]

@@ -9,3 +9,10 @@ from cases.models.cases import (  # noqa: F401
 from cases.models.lifecycles import Lifecycle, LifecycleState, LifecycleTransition  # noqa: F401
 from cases.models.attachments import CaseAttachment  # noqa: F401
 from cases.models.work import CaseBlocker, CaseLine, CaseTask  # noqa: F401,E402
+from cases.models.parties import CaseMerge, CaseRelatedParty, PartyType  # noqa: F401
+from cases.models.templates import (  # noqa: F401
+    TaskTemplate,
+    TaskTemplateApplication,
+    TaskTemplateItem,
+    TemplateState,
+)

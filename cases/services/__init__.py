@@ -6,3 +6,5 @@ from cases.services.lifecycle import *  # noqa: F401,F403
 from cases.services.attachments import *  # noqa: F401,F403
 from cases.services.lifecycle_admin import *  # noqa: F401,F403
 from cases.services.work import *  # noqa: F401,F403,E402
+from cases.services.parties import *  # noqa: F401,F403
+from cases.services.templates import *  # noqa: F401,F403

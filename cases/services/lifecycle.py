@@ -13,6 +13,7 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed
 from cases import events, permissions
 from cases.choices import Actor, EventKind, ResolutionCode, StateCategory
 from cases.models import Case, LifecycleTransition
+from cases.services import work
 from cases.services.cases import case_lock_for_change
 from core.exceptions import Conflict, InvalidTransition
 
@@ -65,11 +66,15 @@ def case_act(*, actor, case: Case, action: str, **inputs) -> Case:
     transition = mine[0]
     if not _actor_specific_ok(transition, case, actor):
         raise PermissionDenied("Only the assignee accepts a case assigned to them.")
+    if transition.target.category in (StateCategory.RESOLVED, StateCategory.CLOSED):
+        blocking = work.case_lines_block_close(case)
+        if blocking:
+            raise ValidationError({"lines": f"Resolve or cancel these case lines first: {', '.join(blocking)}."})
     missing = [name for name in transition.required_fields if not str(inputs.get(name) or "").strip()]
     if missing:
         raise ValidationError({name: f"'{transition.label}' needs {name.replace('_', ' ')}." for name in missing})
 
-    old_state = case.state
+    old_state, old_category = case.state, case.state_category
     _record_effects(case, actor, kind, transition, inputs)
     case._pending_transition = transition
     try:
@@ -86,6 +91,7 @@ def case_act(*, actor, case: Case, action: str, **inputs) -> Case:
         body=transition.label,
     )
     _record_journal(case, actor, kind, action, inputs)
+    work.case_lines_on_case_transition(case, old_category, case.state_category, actor)
     return case
 
 

@@ -88,9 +88,9 @@ def _save(obj) -> None:
 
 
 def _note(case: Case, actor, body: str, *, visible: bool = False) -> None:
-    events.case_event_record(
-        case=case, kind=EventKind.WORK_NOTE, actor=actor, body=body, customer_visible=visible
-    )
+    """A task or line change on the parent case's timeline: its own kind, so an entry shown to the
+    customer (a task visible to them) is never a work note."""
+    events.case_event_record(case=case, kind=EventKind.TASK, actor=actor, body=body, customer_visible=visible)
 
 
 def _changes(before: dict, obj) -> str:

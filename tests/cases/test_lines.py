@@ -2,6 +2,7 @@
 import re
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from cases import selectors_work, services
@@ -137,7 +138,7 @@ def test_customer_sees_the_lines_of_their_cases_only(line, world):
 
 def test_line_events_are_internal(line, open_case):
     event = CaseEvent.objects.get(case=open_case, body__contains=line.number)
-    assert event.kind == "work_note" and not event.customer_visible
+    assert event.kind == "task" and not event.customer_visible
 
 
 # --- roll-up with the case ------------------------------------------------------------------------
@@ -158,20 +159,43 @@ def test_starting_a_line_leaves_the_case_when_the_actor_may_not_open_it(world, o
 
 def test_case_opening_moves_new_lines_to_work_in_progress(world, open_case):
     new, draft = add_line(world, open_case), add_line(world, open_case, draft=True)
-    act(world, "agent", open_case, "assign-to-me")
-    moved = services.case_lines_on_case_transition(open_case, "new", "open", world.users["agent"])
+    act(world, "agent", open_case, "assign-to-me")  # case_act runs the roll-up
     new.refresh_from_db()
     draft.refresh_from_db()
-    assert [m.pk for m in moved] == [new.pk] and (new.state, draft.state) == ("work_in_progress", "draft")
+    assert (new.state, draft.state) == ("work_in_progress", "draft")
+
+
+def test_starting_one_line_opens_the_case_and_moves_the_other_new_lines(world, open_case):
+    first, second = add_line(world, open_case), add_line(world, open_case)
+    agent_does(world, services.case_line_start, first)
+    open_case.refresh_from_db()
+    second.refresh_from_db()
+    assert open_case.state == "open" and second.state == "work_in_progress"
 
 
 def test_case_cancel_cancels_draft_and_new_lines(world, open_case):
-    draft, new, working = add_line(world, open_case, draft=True), add_line(world, open_case), add_line(world, open_case)
+    draft, new = add_line(world, open_case, draft=True), add_line(world, open_case)
+    act(world, "agent", open_case, "cancel", reason="Customer withdrew")
+    for row in (draft, new):
+        row.refresh_from_db()
+    assert (draft.state, new.state) == ("cancelled", "cancelled")
+
+
+def test_cancel_roll_up_leaves_lines_in_work(world, open_case):
+    working = add_line(world, open_case)
     agent_does(world, services.case_line_start, working)
     services.case_lines_on_case_transition(open_case, "open", "cancelled", world.users["agent"])
-    for row in (draft, new, working):
-        row.refresh_from_db()
-    assert (draft.state, new.state, working.state) == ("cancelled", "cancelled", "work_in_progress")
+    working.refresh_from_db()
+    assert working.state == "work_in_progress"
+
+
+def test_a_case_with_open_lines_cannot_be_resolved(world, open_case):
+    line = add_line(world, open_case)
+    act(world, "agent", open_case, "assign-to-me")
+    with pytest.raises(ValidationError) as exc:
+        act(world, "agent", open_case, "propose-solution", resolution_code="solved_fixed", close_notes="x")
+    line.refresh_from_db()
+    assert line.number in exc.value.message_dict["lines"][0]
 
 
 def test_other_case_transitions_leave_lines_alone(line, world, open_case):

@@ -121,7 +121,7 @@ def test_customer_cannot_create_tasks(world, open_case):
 
 def test_internal_task_event_is_hidden_from_the_customer(task, open_case):
     event = CaseEvent.objects.get(case=open_case, body__startswith=f"Case task {task.number} opened")
-    assert event.kind == "work_note" and not event.customer_visible
+    assert event.kind == "task" and not event.customer_visible
 
 
 def test_visible_task_event_is_shown_to_the_customer(world, open_case):

@@ -3,6 +3,7 @@ derived (numbers, hierarchy paths) are created through their service, so they ar
 from tests.factories.catalog import *  # noqa: F401,F403
 from tests.factories.cases import *  # noqa: F401,F403
 from tests.factories.cases_work import *  # noqa: F401,F403
+from tests.factories.cases_templates import *  # noqa: F401,F403
 from tests.factories.customers import *  # noqa: F401,F403
 from tests.factories.users import *  # noqa: F401,F403
 from tests.factories.cases_attachments import *  # noqa: F401,F403
