@@ -25,3 +25,16 @@ def test_seed_demo_logins_work(client):
 
     assert User.objects.get(username="carl").roles == ["customer_admin"]
     assert User.objects.get(username="admin").is_staff
+
+
+def test_seed_demo_cases_cover_every_state_with_timelines():
+    from cases.models import Case, LifecycleState
+
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    standard = set(LifecycleState.objects.filter(lifecycle__code="standard").values_list("code", flat=True))
+    seen = set(Case.objects.filter(lifecycle__code="standard").values_list("state", flat=True))
+    assert seen == standard
+    onboarding = set(Case.objects.filter(lifecycle__code="onboarding").values_list("state", flat=True))
+    assert {"under_review", "review_complete"} <= onboarding
+    kinds = set(Case.objects.get(short_description="Printer GLX-PRN-001 jams on duplex").events.values_list("kind", flat=True))
+    assert {"created", "comment", "work_note", "state_changed"} <= kinds

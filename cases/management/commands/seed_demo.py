@@ -1,5 +1,8 @@
 """Demo data for `make run`: people and roles, accounts with hierarchy and partners, contacts,
-products, schedules, contracts, assets, entitlements, services and catalog items.
+products, schedules, contracts, assets, entitlements, services and catalog items, and about twenty
+cases in every state of the standard lifecycle (and some of the onboarding one), each with the
+timeline its story leaves: comments, work notes, info requested and given, solutions proposed,
+accepted and rejected.
 
 Idempotent: every record is looked up by a natural key first and created through its service
 only when missing, so a second run changes nothing. Later issues extend this command."""
@@ -9,7 +12,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from cases import services as case_services
-from cases.models import CaseType
+from cases.models import Case, CaseType, Lifecycle
 from catalog import services as catalog_services
 from catalog.models import (
     Asset,
@@ -62,8 +65,8 @@ class Command(BaseCommand):
         self.people(users, accounts)
         self.products_and_entitlements(accounts)
         self.catalog()
+        self.cases(users, groups, accounts)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({self.created} records added)."))
-        del groups
 
     # --- helpers -------------------------------------------------------------------------------
     def ensure(self, queryset, create):
@@ -309,13 +312,19 @@ class Command(BaseCommand):
             return self.ensure(
                 CaseType.objects.filter(code=code),
                 lambda: case_services.case_type_create(
-                    actor=None, name=name, code=code, category=category, service_definitions=services
+                    actor=None, name=name, code=code, category=category, service_definitions=services,
+                    lifecycle=Lifecycle.objects.filter(code=code).first(),  # onboarding has its own
                 ),
             )
 
         case_type("General", "general", "general", [repair, install, access])
         case_type("Complaint", "complaint", "complaint", [])
-        case_type("Onboarding", "onboarding", "onboarding", [access])
+        onboarding = case_type("Onboarding", "onboarding", "onboarding", [access])
+        if onboarding.lifecycle_id is None:  # databases seeded before cases had lifecycles
+            self.created += 1
+            case_services.case_type_update(
+                actor=None, instance=onboarding, lifecycle=Lifecycle.objects.get(code="onboarding")
+            )
         case_type("Orders", "orders", "orders", [quote])
 
         def item(name, **fields):
@@ -348,3 +357,161 @@ class Command(BaseCommand):
         quote_item = item("Ask for a quote", category="Sales", service_definition=quote, order=40)
         variable(quote_item, "product", "Product", "product", required=True, order=1)
         variable(quote_item, "quantity", "Quantity", "number", required=True, order=2)
+
+    # --- cases -----------------------------------------------------------------------------------
+    def cases(self, users, groups, accounts):
+        """Each demo case is looked up by (short description, account or consumer); a missing one
+        is opened through `case_create` and walked through its story with the same services the
+        workspace, the portal and the API call, so its timeline is real."""
+        contacts = {c.user.username if c.user_id else c.first_name.lower(): c for c in Contact.objects.select_related("user")}
+        connie = Consumer.objects.get(user=users["connie"])
+        onboarding = CaseType.objects.get(code="onboarding")
+        assets = {a.asset_tag: a for a in Asset.objects.all()}
+        for spec in DEMO_CASES:
+            party = {"consumer": connie} if spec["for"] == "connie" else {"contact": contacts[spec["for"]]}
+            key = {"consumer": connie} if "consumer" in party else {"account": party["contact"].account}
+            if Case.objects.filter(short_description=spec["title"], **key).exists():
+                continue
+            self.created += 1
+            fields = dict(party, channel=spec.get("channel", "web"), description=spec.get("description", ""))
+            if spec.get("onboarding"):
+                fields["case_type"] = onboarding
+            if spec.get("asset"):
+                fields["asset"] = assets[spec["asset"]]
+            opener = users[spec["by"]]
+            if spec["by"] in ("dana", "carl", "erin", "connie"):  # the portal: the customer's own fields
+                fields.update(impact=spec.get("impact", 3), urgency=spec.get("urgency", 3))
+                if spec["for"] == spec["by"]:  # for themselves: the service derives the party
+                    fields.pop("contact", None), fields.pop("consumer", None)
+                case = case_services.case_create(actor=opener, short_description=spec["title"], **fields)
+                if spec.get("group"):
+                    case = case_services.case_assign(
+                        actor=users["maria"], case=case, assignment_group=groups[spec["group"]],
+                        assigned_to=users[spec["assignee"]] if spec.get("assignee") else None,
+                    )
+            else:
+                fields.update(impact=spec.get("impact", 3), urgency=spec.get("urgency", 3))
+                if spec.get("group"):
+                    fields["assignment_group"] = groups[spec["group"]]
+                if spec.get("assignee"):
+                    fields["assigned_to"] = users[spec["assignee"]]
+                case = case_services.case_create(actor=opener, short_description=spec["title"], **fields)
+            for step in spec.get("story", ()):
+                case = self.case_step(case, users, *step)
+
+    def case_step(self, case, users, who, what, *args):
+        actor = users[who]
+        if what == "comment":
+            case_services.case_comment_add(actor=actor, case=case, body=args[0])
+        elif what == "note":
+            case_services.case_work_note_add(actor=actor, case=case, body=args[0])
+        else:
+            case_services.case_act(actor=actor, case=case, action=what, **(args[0] if args else {}))
+        return Case.objects.get(pk=case.pk)
+
+
+FIXED = {"resolution_code": "solved_fixed"}
+GUIDED = {"resolution_code": "solved_guidance"}
+# Every demo case: who it is for (a contact's login or first name, or "connie" the consumer), who
+# opened it, where it is routed, and its story: (actor, action or "comment"/"note", inputs).
+DEMO_CASES = [
+    # --- standard lifecycle: new ---
+    {"title": "VPN drops every hour at Springfield HQ", "for": "dana", "by": "dana", "group": "Tier 1",
+     "impact": 2, "urgency": 2, "description": "Since Monday the tunnel to the data centre drops at :00.",
+     "story": [("dana", "comment", "It happened again at 10:00 and 11:00 today.")]},
+    {"title": "Singapore office: mail sync stopped", "for": "wei", "by": "maria", "group": "Tier 2",
+     "assignee": "charlie", "channel": "email", "description": "Forwarded from the Singapore office manager."},
+    {"title": "Question about extending my printer warranty", "for": "connie", "by": "connie",
+     "story": [("connie", "comment", "The warranty ends in June; can I extend it by a year?")]},
+    # --- open ---
+    {"title": "Router ACME-RTR-002 reboots at night", "for": "dana", "by": "alice", "group": "Tier 1",
+     "assignee": "alice", "asset": "ACME-RTR-002", "channel": "phone", "impact": 2, "urgency": 3,
+     "story": [("alice", "accept"),
+               ("alice", "note", "Crash log shows a watchdog reset at 02:14; firmware 4.1.2."),
+               ("alice", "comment", "We are looking at the crash logs; no action needed on your side yet.")]},
+    {"title": "Export to CSV returns error 500", "for": "dana", "by": "dana", "group": "Major incidents",
+     "impact": 1, "urgency": 1,
+     "story": [("mike", "assign-to-me"),
+               ("mike", "note", "Same error for three other customers: candidate major issue."),
+               ("charlie", "note", "Stack trace points at the date formatter in the export job.")]},
+    {"title": "Lyon office: VPN slow in the mornings", "for": "lea", "by": "carl", "group": "Tier 2",
+     "story": [("charlie", "assign-to-me"),
+               ("charlie", "request-info", {"comment": "Could you run a speed test at 9:00 and at 14:00 and send both results?"}),
+               ("carl", "comment", "9:00: 4 Mbit/s, 14:00: 180 Mbit/s. Lea ran both from the meeting room."),
+               ("charlie", "note", "Backup job on the Lyon NAS starts at 8:30; saturates the uplink.")]},
+    # --- awaiting info ---
+    {"title": "Invoice 2026-01 shows the wrong VAT rate", "for": "carl", "by": "carl", "group": "Tier 1",
+     "story": [("bob", "assign-to-me"),
+               ("bob", "request-info", {"comment": "Could you send us the invoice number and the VAT id you expected?"})]},
+    {"title": "Badge reader offline at Cypress Creek", "for": "erin", "by": "bob", "group": "Tier 1",
+     "assignee": "bob", "channel": "phone", "impact": 1, "urgency": 2,
+     "story": [("bob", "accept"),
+               ("bob", "note", "Erin called: the reader at the main gate shows no light."),
+               ("bob", "request-info", {"comment": "Is the reader's power LED on? A photo of the back panel would help."})]},
+    # --- resolved (waiting for the customer to accept or reject) ---
+    {"title": "Cannot add new users to CloudSuite", "for": "dana", "by": "dana", "group": "Tier 1",
+     "story": [("alice", "assign-to-me"),
+               ("alice", "request-info", {"comment": "Which error do you see when you add a user?"}),
+               ("dana", "comment", "'Seat limit reached', but we have 12 free seats."),
+               ("alice", "note", "Licence sync job failed on 3 Jan; re-ran it."),
+               ("alice", "propose-solution", {**FIXED, "close_notes": "The licence sync was re-run; the free seats show again.",
+                                             "notes_to_comments": True})]},
+    {"title": "Home printer shows error E3", "for": "connie", "by": "connie", "group": "Tier 1",
+     "story": [("bob", "assign-to-me"),
+               ("bob", "request-info", {"comment": "Does E3 appear right after switching on, or while printing?"}),
+               ("connie", "comment", "Right after switching on, before anything else."),
+               ("bob", "propose-solution", {**GUIDED, "close_notes": "E3 is a paper-feed sensor error: clean the sensor as shown in the manual, page 42."})]},
+    {"title": "Dashboard shows no data since the upgrade", "for": "peter", "by": "alice", "group": "Tier 1",
+     "channel": "email",
+     "story": [("alice", "assign-to-me"),
+               ("alice", "propose-solution", {**FIXED, "close_notes": "Cleared the dashboard cache after the upgrade."})]},
+    # --- closed ---
+    {"title": "Printer drivers for the new laptops", "for": "dana", "by": "dana", "group": "Tier 1",
+     "story": [("alice", "assign-to-me"),
+               ("alice", "propose-solution", {**GUIDED, "close_notes": "Driver package 5.2 from the download portal.", "notes_to_comments": True}),
+               ("dana", "accept-solution")]},
+    {"title": "Printer GLX-PRN-001 jams on duplex", "for": "erin", "by": "erin", "group": "Tier 1",
+     "asset": "GLX-PRN-001",
+     "story": [("bob", "assign-to-me"),
+               ("bob", "propose-solution", {**GUIDED, "close_notes": "Use 80 g/m2 paper for duplex printing."}),
+               ("erin", "reject-solution", {"reason": "We already use 80 g/m2 paper; it still jams."}),
+               ("bob", "note", "Ordered a replacement duplex unit; technician visit on Thursday."),
+               ("bob", "propose-solution", {**FIXED, "close_notes": "The duplex unit was replaced."}),
+               ("erin", "accept-solution")]},
+    {"title": "Password reset e-mails never arrive", "for": "peter", "by": "alice", "group": "Tier 1",
+     "channel": "phone",
+     "story": [("alice", "assign-to-me"),
+               ("alice", "note", "Their mail filter quarantined our sender domain."),
+               ("alice", "close", {"resolution_code": "solved_workaround",
+                                   "close_notes": "Customer allow-listed our sender domain; resets arrive again."})]},
+    {"title": "Request for 20 extra CloudSuite seats", "for": "carl", "by": "carl", "group": "Tier 1",
+     "story": [("alice", "assign-to-me"),
+               ("alice", "note", "Sent to sales for a quote."),
+               ("carl", "comment", "Sales called us; we no longer need this case."),
+               ("carl", "close")]},
+    # --- cancelled ---
+    {"title": "Duplicate: printer jams on duplex", "for": "hank", "by": "maria", "group": "Tier 1", "channel": "email",
+     "story": [("maria", "cancel", {"reason": "Duplicate of Erin's case about the same printer."})]},
+    # --- onboarding lifecycle ---
+    {"title": "Onboarding: Initech CloudSuite rollout", "for": "peter", "by": "alice", "group": "Tier 1",
+     "onboarding": True,
+     "story": [("alice", "assign-to-me"),
+               ("alice", "note", "Kick-off call done; 40 seats in two waves."),
+               ("alice", "submit-for-review", {"comment": "Accounts created for wave 1; please review the setup."})]},
+    {"title": "Onboarding: Globex service desk setup", "for": "erin", "by": "bob", "group": "Tier 1",
+     "onboarding": True,
+     "story": [("bob", "assign-to-me"),
+               ("bob", "submit-for-review", {"comment": "Queues and routing rules are configured."}),
+               ("maria", "complete-review")]},
+    {"title": "Onboarding: Acme Europe new site", "for": "lea", "by": "charlie", "group": "Tier 2",
+     "onboarding": True,
+     "story": [("charlie", "assign-to-me"),
+               ("charlie", "submit-for-review", {"comment": "Network and accounts ready for the Lyon site."}),
+               ("maria", "return-to-work", {"comment": "The guest Wi-Fi is missing from the checklist."}),
+               ("charlie", "submit-for-review", {"comment": "Guest Wi-Fi added."}),
+               ("maria", "complete-review"),
+               ("charlie", "propose-solution", {**FIXED, "close_notes": "The Lyon site is live.", "notes_to_comments": True}),
+               ("carl", "accept-solution")]},
+    {"title": "Onboarding: access for Dana's new team", "for": "dana", "by": "alice", "group": "Tier 1",
+     "onboarding": True},
+]

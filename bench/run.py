@@ -1,0 +1,300 @@
+"""In-process measurements (django.test's client, no network) of the cases API against the
+framework floor, in one run. See bench/README.md for what each figure means.
+
+Reads are measured interleaved (API, floor, API, floor ...) so that a noisy neighbour on a
+shared machine slows both sides alike; query counts are captured on one extra, untimed request.
+The client logs in through the session (force_login), exactly like the floor views, so the user
+and its permissions are loaded on every request as in production (force_authenticate would keep
+one user object, and its permission cache, across requests and hide those queries)."""
+import datetime
+import math
+import multiprocessing
+import os
+import platform
+import statistics
+import time
+from collections.abc import Callable
+
+import django
+from django.conf import settings
+from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext, override_settings, setup_test_environment
+from rest_framework.test import APIClient
+
+from bench.seed import PROBE_DESCRIPTION, bench_agent, bench_group
+from cases import services
+from cases.models import Case, CaseEvent
+from customers.models import Contact
+
+TARGETS = {  # the issue's targets (PostgreSQL, 1,000,000 cases)
+    "list_api_median_ms": 45.0,
+    "detail_api_median_ms": 30.0,
+    "create_api_cases_per_s": 50.0,
+    "ratio_to_floor": 2.0,
+}
+WARMUP = 5
+
+
+def run(*, iterations: int = 200, creations: int | None = None, floor: bool = True, processes: int = 1,
+        progress: Callable[[str], None] = lambda message: None) -> dict:
+    _test_environment()
+    creations = creations or min(iterations, 200)
+    with override_settings(ROOT_URLCONF="bench.urls"):
+        ctx = _Context()
+        result = {"meta": _meta(iterations, creations)}
+        progress(f"{result['meta']['cases']:,} cases on {result['meta']['database']}; reads x{iterations}")
+        result.update(_reads(ctx, iterations, floor))
+        progress("reads done; creating")
+        result["create_service"] = _create_service(ctx, creations)
+        result["create_api"] = _create_api(ctx, creations)
+        if processes > 1:
+            result["create_api_processes"] = _create_api_scaling(ctx, creations, processes, progress)
+        result["targets"] = _targets(result)
+    return result
+
+
+def _test_environment() -> None:
+    """The test client needs 'testserver' allowed and the locmem mail backend (pytest already did it)."""
+    try:
+        setup_test_environment(debug=False)
+    except RuntimeError:
+        pass  # already set up (pytest, or a second run in the same process)
+
+
+class _Context:
+    def __init__(self):
+        self.agent = bench_agent()
+        self.group = bench_group()
+        self.probe = Case.objects.filter(short_description=PROBE_DESCRIPTION).order_by("-id").first()
+        if self.probe is None:
+            raise RuntimeError("No probe case: run `manage.py bench_seed --cases N` first.")
+        self.contacts = list(Contact.objects.filter(account__name__startswith="Bench account ").order_by("id")[:50])
+        self.client = _client(self.agent)
+        self.list_url = f"/api/v1/cases/?assignment_group={self.group.pk}&state_category=open"
+        self.floor_list_url = f"/bench-floor/cases/?assignment_group={self.group.pk}&state_category=open"
+
+
+def _client(agent) -> APIClient:
+    client = APIClient()
+    client.force_login(agent)
+    return client
+
+
+# --- reads ---------------------------------------------------------------------------------------
+def _reads(ctx: _Context, iterations: int, floor: bool) -> dict:
+    c, probe = ctx.client, ctx.probe
+    workloads = {
+        "list_api": lambda: _get(c, ctx.list_url),
+        "detail_api": lambda: (_get(c, f"/api/v1/cases/{probe.pk}/"), _get(c, f"/api/v1/cases/{probe.pk}/activity/")),
+    }
+    if floor:
+        workloads["list_floor"] = lambda: _get(c, ctx.floor_list_url)
+        workloads["detail_floor"] = lambda: _get(c, f"/bench-floor/cases/{probe.pk}/")
+    timings = {name: [] for name in workloads}
+    for name, call in workloads.items():
+        for _ in range(WARMUP):
+            call()
+    for _ in range(iterations):
+        for name, call in workloads.items():  # interleaved: API and floor share the same noise
+            started = time.perf_counter()
+            call()
+            timings[name].append((time.perf_counter() - started) * 1000)
+    result = {}
+    for name, call in workloads.items():
+        with CaptureQueriesContext(connection) as queries:
+            answer = call()
+        result[name] = {
+            **_summary(timings[name]),
+            "queries": len(queries),
+            "sql": [q["sql"] for q in queries.captured_queries],
+        }
+    result["list_api"]["rows"] = len(_get(c, ctx.list_url).json()["results"])
+    activity = _get(c, f"/api/v1/cases/{probe.pk}/activity/").json()
+    result["detail_api"]["journal_entries"] = len(activity["results"])
+    if floor:
+        result["list_floor"]["rows"] = len(_get(c, ctx.floor_list_url).json()["results"])
+        result["detail_floor"]["journal_entries"] = len(answer.json()["activity"])
+        result["ratios"] = {
+            "list": round(result["list_api"]["median_ms"] / result["list_floor"]["median_ms"], 2),
+            "detail": round(result["detail_api"]["median_ms"] / result["detail_floor"]["median_ms"], 2),
+        }
+    return result
+
+
+def _get(client, url):
+    response = client.get(url)
+    if response.status_code != 200:
+        raise RuntimeError(f"GET {url} answered {response.status_code}: {response.content[:300]!r}")
+    return response
+
+
+def _summary(ms: list[float]) -> dict:
+    ordered = sorted(ms)
+    p95 = ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+    return {"n": len(ms), "median_ms": round(statistics.median(ms), 2), "p95_ms": round(p95, 2)}
+
+
+# --- creation ------------------------------------------------------------------------------------
+def _create_service(ctx: _Context, count: int) -> dict:
+    def create(i):
+        return services.case_create(
+            actor=ctx.agent, short_description=f"Bench service create {i}", contact=ctx.contacts[i % len(ctx.contacts)],
+            assignment_group=ctx.group, impact=2, urgency=3,
+        )
+
+    create(-1)  # warm-up
+    with CaptureQueriesContext(connection) as queries:
+        create(-2)
+    query_count = len(queries)  # now: the log is a slice of connection.queries, reset per request
+    started = time.perf_counter()
+    for i in range(count):
+        create(i)
+    elapsed = time.perf_counter() - started
+    return _rate(count, elapsed, query_count)
+
+
+def _create_api(ctx: _Context, count: int) -> dict:
+    contact_ids = [contact.pk for contact in ctx.contacts]
+    client = ctx.client
+    _post_case(client, ctx.group.pk, contact_ids[0], -1)  # warm-up
+    with CaptureQueriesContext(connection) as queries:
+        _post_case(client, ctx.group.pk, contact_ids[0], -2)
+    query_count = len(queries)
+    started = time.perf_counter()
+    for i in range(count):
+        _post_case(client, ctx.group.pk, contact_ids[i % len(contact_ids)], i)
+    elapsed = time.perf_counter() - started
+    return _rate(count, elapsed, query_count)
+
+
+def _post_case(client, group_id, contact_id, i):
+    payload = {
+        "short_description": f"Bench API create {i}", "contact": contact_id, "assignment_group": group_id,
+        "impact": 2, "urgency": 3, "channel": "email",
+    }
+    response = client.post("/api/v1/cases/", payload, format="json")
+    if response.status_code != 201:
+        raise RuntimeError(f"POST /api/v1/cases/ answered {response.status_code}: {response.content[:300]!r}")
+    return response
+
+
+def _rate(count: int, elapsed: float, queries: int) -> dict:
+    return {
+        "n": count,
+        "seconds": round(elapsed, 2),
+        "cases_per_s": round(count / elapsed, 1),
+        "ms_per_case": round(elapsed * 1000 / count, 2),
+        "queries": queries,
+    }
+
+
+def _create_api_scaling(ctx: _Context, count: int, processes: int, progress) -> list[dict]:
+    """API creation from 1, 2, 4 ... P processes at once, each with its own connection: total
+    cases/s over the wall time from the common start to the last finish."""
+    steps = sorted({p for p in (1, 2, 4, 8, 16) if p < processes} | {processes})
+    mp = multiprocessing.get_context("fork")
+    rows = []
+    contact_ids = [contact.pk for contact in ctx.contacts]
+    for p in steps:
+        connections.close_all()  # each child opens its own connection
+        barrier, queue = mp.Barrier(p), mp.Queue()
+        workers = [
+            mp.Process(target=_create_worker, args=(ctx.agent.pk, ctx.group.pk, contact_ids, count, n, barrier, queue))
+            for n in range(p)
+        ]
+        for w in workers:
+            w.start()
+        spans = [queue.get() for _ in workers]
+        for w in workers:
+            w.join()
+        failures = [s for s in spans if "error" in s]
+        if failures:
+            raise RuntimeError(f"creation worker failed: {failures[0]['error']}")
+        wall = max(s["end"] for s in spans) - min(s["start"] for s in spans)
+        rows.append({"processes": p, "cases": p * count, "seconds": round(wall, 2), "cases_per_s": round(p * count / wall, 1)})
+        progress(f"API creation with {p} process(es): {rows[-1]['cases_per_s']} cases/s")
+    return rows
+
+
+def _create_worker(agent_id, group_id, contact_ids, count, n, barrier, queue):
+    try:
+        from users.models import User
+
+        client = _client(User.objects.get(pk=agent_id))
+        _post_case(client, group_id, contact_ids[0], f"warm-up {n}")
+        barrier.wait()
+        start = time.time()
+        for i in range(count):
+            _post_case(client, group_id, contact_ids[(i + n) % len(contact_ids)], f"p{n}-{i}")
+        queue.put({"start": start, "end": time.time()})
+    except Exception as exc:  # reported to the parent, which raises
+        queue.put({"error": repr(exc), "start": 0, "end": 0})
+        try:
+            barrier.abort()
+        except Exception:
+            pass
+    finally:
+        connections.close_all()
+
+
+# --- report --------------------------------------------------------------------------------------
+def _meta(iterations: int, creations: int) -> dict:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SHOW server_version")
+            version = f"PostgreSQL {cursor.fetchone()[0]}"
+        else:
+            cursor.execute("SELECT sqlite_version()")
+            version = f"SQLite {cursor.fetchone()[0]}"
+    return {
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.platform()}",
+        "python": platform.python_version(),
+        "django": django.get_version(),
+        "database": version,
+        "cases": Case.objects.count(),
+        "events": CaseEvent.objects.count(),
+        "iterations": iterations,
+        "creations": creations,
+        "debug": settings.DEBUG,
+    }
+
+
+def _targets(result: dict) -> dict:
+    checks = {
+        "list_api_median_ms": result["list_api"]["median_ms"] < TARGETS["list_api_median_ms"],
+        "detail_api_median_ms": result["detail_api"]["median_ms"] < TARGETS["detail_api_median_ms"],
+        "create_api_cases_per_s": result["create_api"]["cases_per_s"] >= TARGETS["create_api_cases_per_s"],
+    }
+    for name, ratio in result.get("ratios", {}).items():
+        checks[f"{name}_ratio_to_floor"] = ratio <= TARGETS["ratio_to_floor"]
+    return {"targets": TARGETS, "met": checks}
+
+
+def table(result: dict) -> str:
+    """The human summary of a run."""
+    meta = result["meta"]
+    lines = [
+        f"{meta['date']}  {meta['database']}  {meta['cases']:,} cases, {meta['events']:,} events  ({meta['machine']})",
+        f"{'figure':<34}{'median ms':>10}{'p95 ms':>10}{'queries':>9}{'floor ms':>10}{'ratio':>7}",
+    ]
+    for name, floor_name, label in (
+        ("list_api", "list_floor", "list API (25 of a group's open)"),
+        ("detail_api", "detail_floor", "detail API + activity (20 entries)"),
+    ):
+        row, base = result[name], result.get(floor_name)
+        ratio = result.get("ratios", {}).get(name.split("_")[0])
+        lines.append(
+            f"{label:<34}{row['median_ms']:>10.2f}{row['p95_ms']:>10.2f}{row['queries']:>9}"
+            f"{(base['median_ms'] if base else float('nan')):>10.2f}{(ratio or float('nan')):>7.2f}"
+        )
+        if base:
+            lines.append(f"{'  floor (' + str(base['queries']) + ' queries)':<34}{base['median_ms']:>10.2f}{base['p95_ms']:>10.2f}{base['queries']:>9}")
+    for name, label in (("create_service", "create via service"), ("create_api", "create via API")):
+        row = result[name]
+        lines.append(f"{label:<34}{row['cases_per_s']:>10.1f} cases/s  ({row['ms_per_case']} ms each, {row['queries']} queries)")
+    for row in result.get("create_api_processes", []):
+        lines.append(f"{'  API, ' + str(row['processes']) + ' process(es)':<34}{row['cases_per_s']:>10.1f} cases/s")
+    met = result["targets"]["met"]
+    lines.append("targets: " + ", ".join(f"{k} {'met' if v else 'MISSED'}" for k, v in met.items()))
+    return "\n".join(lines)
