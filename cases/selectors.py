@@ -10,12 +10,13 @@ def case_type_list_for_user(*, user) -> QuerySet[CaseType]:
 
 
 def case_list_for_user(*, user) -> QuerySet[Case]:
-    qs = Case.objects.select_related(
-        "account", "contact", "consumer", "assignment_group", "assigned_to", "case_type", "product", "lifecycle"
-    )
+    """Cases this user may see. No joins: the API renders related records as ids; callers that
+    show related objects add their own select_related."""
+    qs = Case.objects.all()
     if user.has_perm("cases.view_all_cases"):
         return qs
-    return qs.filter(permissions.case_scope_q(user))
+    # The customer side's rendering reads the case type's fields (which extras it may see).
+    return qs.filter(permissions.case_scope_q(user)).prefetch_related("case_type__fields")
 
 
 def case_events_for_user(*, user, case: Case) -> QuerySet[CaseEvent]:

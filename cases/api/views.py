@@ -31,6 +31,7 @@ from rest_framework.views import APIView  # noqa: E402
 
 from cases import permissions  # noqa: E402
 from cases.choices import EventKind  # noqa: E402
+from core.api.pagination import CappedCountPagination  # noqa: E402
 from core.api.views import ScopedViewSetMixin  # noqa: E402
 from users.permissions import is_internal  # noqa: E402
 
@@ -41,6 +42,7 @@ class CaseViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMode
     selector = selectors.case_list_for_user
     number_field = "number"
     serializer_class = s.CaseSerializer
+    pagination_class = CappedCountPagination
     filterset_fields = [
         "state", "state_category", "priority", "channel", "account", "contact", "consumer", "assignment_group",
         "assigned_to", "case_type", "product", "needs_attention", "parent",
@@ -57,7 +59,7 @@ class CaseViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMode
         return s.CaseDetailSerializer if self.action == "retrieve" else s.CaseSerializer
 
     def _answer(self, case, code=status.HTTP_200_OK):
-        case = self.get_queryset().get(pk=case.pk)
+        # The service returns the saved row; the caller just acted on it, so it is in scope.
         return Response(s.CaseDetailSerializer(case, context=self.get_serializer_context()).data, status=code)
 
     @extend_schema(request=s.CaseCreateSerializer, responses={201: s.CaseDetailSerializer})
@@ -133,4 +135,4 @@ class CaseActionView(APIView):
         data.is_valid(raise_exception=True)
         case = services.case_act(actor=request.user, case=case, action=action_name, **data.validated_data)
         context = {"request": request, "internal": is_internal(request.user)}
-        return Response(s.CaseDetailSerializer(queryset.get(pk=case.pk), context=context).data)
+        return Response(s.CaseDetailSerializer(case, context=context).data)

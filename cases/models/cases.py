@@ -92,6 +92,12 @@ class Case(ConcurrentTransitionMixin, TimeStampedModel):
                 name="case_group_active_updated",
                 condition=models.Q(state_category__in=["new", "open", "awaiting", "resolved"]),
             ),
+            # The same queue narrowed to one state category (e.g. a group's open cases).
+            models.Index(
+                fields=["assignment_group", "state_category", "-updated_at"],
+                name="case_group_cat_updated",
+                condition=models.Q(state_category__in=["new", "open", "awaiting", "resolved"]),
+            ),
             models.Index(fields=["assigned_to", "state_category", "-updated_at"], name="case_assignee_cat_updated"),
             models.Index(fields=["state_category", "-updated_at"], name="case_category_updated"),
             models.Index(fields=["account", "-updated_at"], name="case_account_updated"),

@@ -13,4 +13,5 @@ class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         super().__init__(**kwargs)
 
     def get_queryset(self):
-        return self.selector(user=self.context["request"].user)
+        # Resolving one id needs none of the list's prefetches (a group's members, ...).
+        return self.selector(user=self.context["request"].user).prefetch_related(None)

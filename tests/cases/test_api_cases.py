@@ -281,3 +281,16 @@ def test_activity_query_count_is_bounded(api_as, open_case, django_assert_max_nu
     with django_assert_max_num_queries(10):
         response = api_as("agent").get(f"/api/v1/cases/{open_case.pk}/activity/?page_size=50")
     assert response.data["count"] == 21
+
+
+def test_case_list_count_is_capped_for_huge_lists(api_as, world, monkeypatch):
+    from core.api.pagination import CappedCountPagination
+
+    monkeypatch.setattr(CappedCountPagination, "COUNT_CAP", 5)
+    for i in range(8):
+        services.case_create(actor=world.users["agent"], short_description=f"Many {i}", account=world.account)
+    body = api_as("agent").get("/api/v1/cases/?page_size=3").data
+    assert body["count"] == 5 and body["count_capped"] is True and body["next"]
+    assert api_as("agent").get("/api/v1/cases/?page_size=3&page=2").status_code == 200
+    small = api_as("customer").get("/api/v1/cases/").data
+    assert small["count_capped"] is False
