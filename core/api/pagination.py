@@ -1,3 +1,4 @@
+from django.core.paginator import Paginator as DjangoPaginator
 from rest_framework import pagination
 
 
@@ -16,9 +17,10 @@ class CappedCountPagination(PageNumberPagination):
 
     def paginate_queryset(self, queryset, request, view=None):
         cap = self.COUNT_CAP
-        capped_count = queryset.order_by()[: cap + 1].count()
-        self.count_capped = capped_count > cap
-        queryset = _CountedQuerySet.wrap(queryset, min(capped_count, cap))  # counted once, bounded
+        counted = queryset.order_by()[: cap + 1].count()
+        self.count_capped = counted > cap
+        # Django's Paginator would COUNT the whole match; give it the bounded count instead.
+        self.django_paginator_class = type("KnownCountPaginator", (DjangoPaginator,), {"count": min(counted, cap)})
         return super().paginate_queryset(queryset, request, view)
 
     def get_paginated_response(self, data):
@@ -30,13 +32,3 @@ class CappedCountPagination(PageNumberPagination):
         schema = super().get_paginated_response_schema(schema)
         schema["properties"]["count_capped"] = {"type": "boolean"}
         return schema
-
-
-class _CountedQuerySet:
-    """A queryset whose count() is known in advance (Django's Paginator calls count())."""
-
-    @staticmethod
-    def wrap(queryset, count):
-        clone = queryset._chain()
-        clone.count = lambda: count
-        return clone
