@@ -8,6 +8,7 @@ Idempotent: every record is looked up by a natural key first and created through
 only when missing, so a second run changes nothing. Later issues extend this command."""
 import datetime
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -66,6 +67,7 @@ class Command(BaseCommand):
         self.products_and_entitlements(accounts)
         self.catalog()
         self.cases(users, groups, accounts)
+        self.work_items(users, groups)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({self.created} records added)."))
 
     # --- helpers -------------------------------------------------------------------------------
@@ -399,6 +401,38 @@ class Command(BaseCommand):
             for step in spec.get("story", ()):
                 case = self.case_step(case, users, *step)
 
+    def work_items(self, users, groups):
+        """Case tasks, case lines and attachments on a few open demo cases (each added only when the
+        case has none of that kind yet)."""
+        by_title = {c.short_description: c for c in Case.objects.filter(short_description__in=[t for t, *_ in DEMO_WORK])}
+        for title, tasks, lines, files in DEMO_WORK:
+            case = by_title.get(title)
+            if case is None or case.is_read_only:
+                continue
+            if tasks and not case.tasks.exists():
+                for who, short, fields in tasks:
+                    self.created += 1
+                    group = groups[fields.pop("group")] if "group" in fields else None
+                    task = case_services.case_task_create(
+                        actor=users[who], case=case, short_description=short, assignment_group=group,
+                        assigned_to=users.get(fields.pop("assignee", None)), **fields,
+                    )
+                    if short.startswith("Done: "):
+                        case_services.case_task_close(actor=users[who], task=task, close_notes="Finished.")
+            if lines and not case.lines.exists():
+                for who, short, start in lines:
+                    self.created += 1
+                    line = case_services.case_line_create(actor=users[who], case=case, short_description=short)
+                    if start:
+                        case_services.case_line_start(actor=users[who], line=line)
+            if files and not case.attachments.exists():
+                for who, name, content, visible in files:
+                    self.created += 1
+                    case_services.attachment_add(
+                        actor=users[who], case=Case.objects.get(pk=case.pk),
+                        uploaded_file=SimpleUploadedFile(name, content), customer_visible=visible,
+                    )
+
     def case_step(self, case, users, who, what, *args):
         actor = users[who]
         if what == "comment":
@@ -410,6 +444,27 @@ class Command(BaseCommand):
         return Case.objects.get(pk=case.pk)
 
 
+# A 1x1 transparent PNG, for a screenshot-like attachment.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000" "1f15c4890000000d4944415478da63f8cfc0f01f0005000201" "e4a6b3cd0000000049454e44ae426082"
+)
+# (case title, tasks (who, short description, fields), lines (who, short description, start?),
+#  attachments (who, file name, content, customer visible))
+DEMO_WORK = [
+    ("Export to CSV returns error 500",
+     [("mike", "Reproduce the export error in staging", {"group": "Tier 2", "assignee": "charlie"}),
+      ("mike", "Done: Collect the failing export parameters", {"group": "Tier 2", "assignee": "charlie"})],
+     [],
+     [("mike", "export-job.log", b"2026-11-20 10:02:11 ERROR DateFormatter: unsupported pattern 'yyyy-ww'\n", False)]),
+    ("Lyon office: VPN slow in the mornings",
+     [("charlie", "Send the speed test tool to the Lyon office", {"visible_to_customer": True})],
+     [],
+     [("carl", "speedtest-0900.png", PNG, True)]),
+    ("Router ACME-RTR-002 reboots at night",
+     [],
+     [("alice", "Replace router ACME-RTR-002", True), ("alice", "Update firmware on the two other routers", False)],
+     [("alice", "crash-0214.txt", b"watchdog reset at 02:14:07 (firmware 4.1.2)\n", False)]),
+]
 FIXED = {"resolution_code": "solved_fixed"}
 GUIDED = {"resolution_code": "solved_guidance"}
 # Every demo case: who it is for (a contact's login or first name, or "connie" the consumer), who
