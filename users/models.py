@@ -25,6 +25,11 @@ class User(AbstractUser):
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
 
+    def refresh_from_db(self, *args, **kwargs) -> None:
+        super().refresh_from_db(*args, **kwargs)
+        for attr in ("_role_names", "_perm_cache", "_user_perm_cache", "_group_perm_cache"):
+            self.__dict__.pop(attr, None)  # roles and permissions may have changed too
+
     @property
     def roles(self) -> list[str]:
         from users.roles import user_roles

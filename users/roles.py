@@ -89,6 +89,9 @@ def user_roles(user) -> list[str]:
     instead of querying, so a page of users costs one query for all their roles."""
     if not user or not user.is_authenticated:
         return []
+    cached = user.__dict__.get("_role_names")  # once per user object (per request), like _perm_cache
+    if cached is not None:
+        return list(cached)
     prefetched = getattr(user, "_prefetched_objects_cache", {}).get("groups")
     if prefetched is not None:
         names = {group.name for group in prefetched} & set(ROLES)
@@ -96,7 +99,15 @@ def user_roles(user) -> list[str]:
         names = set(user.groups.filter(name__in=ROLES).values_list("name", flat=True))
     if user.is_superuser:
         names.add("admin")
-    return sorted(names, key=ROLES.index)
+    user.__dict__["_role_names"] = roles = sorted(names, key=ROLES.index)
+    return list(roles)
+
+
+def user_roles_forget(*users) -> None:
+    """Drop the cached roles (and Django's permission caches) after a user's roles change."""
+    for user in users:
+        for attr in ("_role_names", "_perm_cache", "_user_perm_cache", "_group_perm_cache"):
+            user.__dict__.pop(attr, None)
 
 
 def sync_role_permissions(apps=None) -> None:

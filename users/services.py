@@ -10,7 +10,7 @@ from core.services import model_apply
 from users import permissions
 from users.choices import Presence
 from users.models import AgentChannelCapacity, AgentPresence, AgentSkill, AssignmentGroup, Skill, User
-from users.roles import EXTERNAL_ROLES, INTERNAL_ROLES, ROLES
+from users.roles import EXTERNAL_ROLES, INTERNAL_ROLES, ROLES, user_roles_forget
 
 _USER_FIELDS = ("username", "email", "first_name", "last_name", "is_active", "time_zone", "phone")
 
@@ -44,6 +44,7 @@ def _password_validate(user: User, password: str) -> None:
 def _roles_apply(user: User, roles: list[str]) -> None:
     keep = user.groups.exclude(name__in=ROLES)
     user.groups.set([*keep, *Group.objects.filter(name__in=roles)])
+    user_roles_forget(user)
     is_staff = user.is_superuser or "admin" in roles
     if user.is_staff != is_staff:
         user.is_staff = is_staff
@@ -102,6 +103,7 @@ def user_update(
     user.save()
     if roles is not None:
         _roles_apply(user, roles_validate(roles))
+        user_roles_forget(instance)
     if assignment_groups is not None:
         _groups_require_internal(user, user.roles, assignment_groups)
         user.assignment_groups.set(assignment_groups)
