@@ -14,7 +14,26 @@ from core.numbers import number_next
 from customers.models import Contact
 from users.permissions import is_internal
 
-__all__ = ["case_create", "case_update", "case_assign", "case_lock_for_change", "case_extra_clean"]
+__all__ = [
+    "case_create", "case_update", "case_assign", "case_lock_for_change", "case_extra_clean", "case_parent_check",
+]
+MAX_PARENT_DEPTH = 50
+
+
+def case_parent_check(case: Case, parent: Case | None) -> None:
+    """Refuse making `case` its own parent or an ancestor of itself (no cycles)."""
+    if parent is None:
+        return
+    if parent.pk == case.pk:
+        raise ValidationError({"parent": "A case cannot be its own parent."})
+    ancestor_id, depth = parent.pk, 0
+    while ancestor_id is not None and depth < MAX_PARENT_DEPTH:
+        if ancestor_id == case.pk:
+            raise ValidationError({"parent": f"{parent.number} is below {case.number}; that would make a cycle."})
+        ancestor_id = Case.objects.filter(pk=ancestor_id).values_list("parent_id", flat=True).first()
+        depth += 1
+    if ancestor_id is not None:
+        raise ValidationError({"parent": f"The case hierarchy is deeper than {MAX_PARENT_DEPTH} levels."})
 
 AGENT_FIELDS = (
     "short_description", "description", "category", "channel", "priority", "impact", "urgency", "case_type",
@@ -120,8 +139,6 @@ def _derive_and_check(case: Case, *, explicit_priority: bool) -> None:
             errors["assigned_to"] = f"{case.assigned_to.username} is not a member of {case.assignment_group}."
     if case.partner_id and not case.partner.is_partner:
         errors["partner"] = f"{case.partner.number} is not a partner account."
-    if case.parent_id and case.parent_id == case.pk:
-        errors["parent"] = "A case cannot be its own parent."
     if not explicit_priority:
         case.priority = PRIORITY_MATRIX[(case.impact, case.urgency)]
     if errors:
@@ -215,6 +232,8 @@ def case_update(*, actor, instance: Case, version: int | None = None, **fields) 
     old_assignee, old_group = case.assigned_to_id, case.assignment_group_id
     if "extra" in fields:
         fields["extra"] = case_extra_clean(fields.get("case_type", case.case_type), fields["extra"])
+    if "parent" in fields:
+        case_parent_check(case, fields["parent"])
     for name, value in fields.items():
         setattr(case, name, value)
     _derive_and_check(case, explicit_priority="priority" in fields)

@@ -8,7 +8,7 @@ from cases import events, permissions
 from cases.choices import EventKind, ResolutionCode
 from cases.models import Case, CaseMerge, CaseRelatedParty, PartyType
 from cases.models.parties import AUTHORIZED_TYPES, CONSUMER_TYPES, CONTACT_TYPES
-from cases.services.cases import case_lock_for_change
+from cases.services.cases import case_parent_check, case_lock_for_change
 from core.exceptions import InvalidTransition
 from users.permissions import is_internal
 
@@ -136,7 +136,6 @@ def case_watch_remove(*, actor, case: Case, user=None) -> Case:
 
 
 # --- parent / child ------------------------------------------------------------------------------
-MAX_DEPTH = 50
 
 
 @transaction.atomic
@@ -145,17 +144,7 @@ def case_set_parent(*, actor, case: Case, parent: Case | None) -> Case:
     case = case_lock_for_change(case, action="set-parent")
     if actor is not None:
         permissions.require_can_work_case(actor)
-    if parent is not None:
-        if parent.pk == case.pk:
-            raise ValidationError({"parent": "A case cannot be its own parent."})
-        ancestor_id, depth = parent.pk, 0
-        while ancestor_id is not None and depth < MAX_DEPTH:
-            if ancestor_id == case.pk:
-                raise ValidationError({"parent": f"{parent.number} is below {case.number}; that would make a cycle."})
-            ancestor_id = Case.objects.filter(pk=ancestor_id).values_list("parent_id", flat=True).first()
-            depth += 1
-        if ancestor_id is not None:
-            raise ValidationError({"parent": f"The case hierarchy is deeper than {MAX_DEPTH} levels."})
+    case_parent_check(case, parent)
     old = case.parent
     if (old.pk if old else None) == (parent.pk if parent else None):
         return case

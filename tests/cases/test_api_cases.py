@@ -294,3 +294,11 @@ def test_case_list_count_is_capped_for_huge_lists(api_as, world, monkeypatch):
     assert api_as("agent").get("/api/v1/cases/?page_size=3&page=2").status_code == 200
     small = api_as("customer").get("/api/v1/cases/").data
     assert small["count_capped"] is False
+
+
+def test_patching_parent_into_a_cycle_is_refused(api_as, world, open_case):
+    child = services.case_create(actor=world.users["agent"], short_description="Child", account=world.account,
+                                 parent=open_case)
+    response = api_as("agent").patch(f"/api/v1/cases/{open_case.pk}/", {"parent": child.pk})
+    assert response.status_code == 400 and "cycle" in response.data["errors"]["parent"][0]
+    assert api_as("agent").patch(f"/api/v1/cases/{open_case.pk}/", {"parent": open_case.pk}).status_code == 400
