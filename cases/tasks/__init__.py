@@ -1,0 +1,3 @@
+"""Celery tasks of the cases app, one module per area (Celery's autodiscovery imports this package).
+
+Each area adds one import line below so that its tasks are registered by name."""
