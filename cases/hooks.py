@@ -4,15 +4,15 @@
   among active, in-date entitlements whose channels include the case's channel).
 - Routing, SLAs and notifications register callbacks run when a case is created (inside the
   creating transaction: schedule side effects with transaction.on_commit).
-- SLAs, auto-close and the like register callbacks run after every save of a case row (Django's
-  post_save, connected in CasesConfig.ready), inside the saving transaction. A callback that needs
-  to write to the case itself uses a queryset `update()` so that it does not re-enter.
+- SLAs, auto-close, offers and the like register callbacks run after every service that saves a
+  case (each calls `case_changed` right after its save), inside the saving transaction. A callback
+  that writes to the case itself uses a queryset `update()` so that it does not re-enter.
 """
 from collections.abc import Callable
 
 _entitlement_resolver: Callable | None = None
 _created_callbacks: list[Callable] = []
-_saved_callbacks: list[Callable] = []
+_changed_callbacks: list[Callable] = []
 
 
 def register_entitlement_resolver(resolver: Callable) -> None:
@@ -25,10 +25,10 @@ def register_case_created(callback: Callable) -> None:
         _created_callbacks.append(callback)
 
 
-def register_case_saved(callback: Callable) -> None:
-    """callback(case, created) after every save of a Case row."""
-    if callback not in _saved_callbacks:
-        _saved_callbacks.append(callback)
+def register_case_changed(callback: Callable) -> None:
+    """callback(case) after every service that saves a case (creation included)."""
+    if callback not in _changed_callbacks:
+        _changed_callbacks.append(callback)
 
 
 def entitlement_for(case):
@@ -41,8 +41,6 @@ def case_created(case) -> None:
         callback(case)
 
 
-def case_saved(sender, instance, created: bool = False, raw: bool = False, **kwargs) -> None:
-    if raw:  # fixtures
-        return
-    for callback in list(_saved_callbacks):
-        callback(instance, created)
+def case_changed(case) -> None:
+    for callback in list(_changed_callbacks):
+        callback(case)

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from cases import events, permissions
+from cases import events, hooks, permissions
 from cases.choices import Actor, EventKind
 from cases.models import Case, CaseAttachment
 from cases.services.cases import case_lock_for_change
@@ -184,6 +184,7 @@ def attachment_add(*, actor, case: Case, uploaded_file, customer_visible: bool =
             )
             case.version += 1
             case.save()
+            hooks.case_changed(case)
     except BaseException:
         attachment.file.storage.delete(attachment.file.name)
         raise

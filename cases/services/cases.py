@@ -180,6 +180,7 @@ def case_create(*, actor, short_description: str, channel: str = "web", **fields
     case.number = number_next("CS")
     case.full_clean(exclude=["number", "opened_by", "lifecycle", "state"])  # state: FSM-only
     case.save()
+    hooks.case_changed(case)
     events.case_event_record(case=case, kind=EventKind.CREATED, actor=actor, body=f"Opened via {case.get_channel_display()}.")
     hooks.case_created(case)
     return case
@@ -241,6 +242,7 @@ def case_update(*, actor, instance: Case, version: int | None = None, **fields) 
     case.full_clean(exclude=["number", "opened_by", "lifecycle", "state"])  # state: FSM-only
     case.version += 1
     case.save()
+    hooks.case_changed(case)
     _record_field_changes(case, actor, before)
     return case
 

@@ -3,7 +3,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from cases import events, permissions
+from cases import events, hooks, permissions
 from cases.choices import Actor, EventKind, StateCategory
 from cases.models import Case, CaseEvent, LifecycleTransition
 from cases.services.cases import case_lock_for_change
@@ -31,6 +31,7 @@ def case_comment_add(*, actor, case: Case, body: str) -> CaseEvent:
         case.first_response_at = timezone.now()
     case.version += 1
     case.save()
+    hooks.case_changed(case)
     if kind == Actor.CUSTOMER and case.state_category == StateCategory.AWAITING:
         _customer_reply_reopens(case, actor)
     return entry
@@ -55,4 +56,5 @@ def case_work_note_add(*, actor, case: Case, body: str) -> CaseEvent:
     entry = events.case_event_record(case=case, kind=EventKind.WORK_NOTE, actor=actor, body=body)
     case.version += 1
     case.save()
+    hooks.case_changed(case)
     return entry

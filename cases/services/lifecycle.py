@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
-from cases import events, permissions
+from cases import events, hooks, permissions
 from cases.choices import Actor, EventKind, ResolutionCode, StateCategory
 from cases.models import Case, LifecycleTransition
 from cases.services import work
@@ -84,6 +84,7 @@ def case_act(*, actor, case: Case, action: str, **inputs) -> Case:
     case.version += 1
     try:
         case.save()
+        hooks.case_changed(case)
     except ConcurrentTransition:
         raise Conflict(f"{case.number} changed state meanwhile; reload it.") from None
     events.case_event_record(

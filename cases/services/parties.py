@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from cases import events, permissions
+from cases import events, hooks, permissions
 from cases.choices import EventKind, ResolutionCode
 from cases.models import Case, CaseMerge, CaseRelatedParty, PartyType
 from cases.models.parties import AUTHORIZED_TYPES, CONSUMER_TYPES, CONTACT_TYPES
@@ -78,6 +78,7 @@ def case_party_add(*, actor, case: Case, party_type: str, contact=None, consumer
     )
     case.version += 1
     case.save()
+    hooks.case_changed(case)
     return party
 
 
@@ -97,6 +98,7 @@ def case_party_remove(*, actor, party: CaseRelatedParty) -> None:
     events.case_event_record(case=case, kind=EventKind.WORK_NOTE, actor=actor, body=f"Removed related party {label}.")
     case.version += 1
     case.save()
+    hooks.case_changed(case)
 
 
 # --- watch list ----------------------------------------------------------------------------------
@@ -151,6 +153,7 @@ def case_set_parent(*, actor, case: Case, parent: Case | None) -> Case:
     case.parent = parent
     case.version += 1
     case.save()
+    hooks.case_changed(case)
     events.case_event_record(
         case=case, kind=EventKind.FIELD_CHANGED, actor=actor, field="parent",
         old=old.number if old else "", new=parent.number if parent else "",

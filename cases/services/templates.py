@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_fsm import TransitionNotAllowed
 
-from cases import events, permissions
+from cases import events, hooks, permissions
 from cases.choices import EventKind
 from cases.models import Case, TaskTemplate, TaskTemplateApplication, TaskTemplateItem, TemplateState
 from cases.models.templates import CONDITION_FIELDS, CONDITION_OPS
@@ -239,4 +239,5 @@ def task_template_apply(*, actor, template: TaskTemplate, case: Case) -> TaskTem
     )
     case.version += 1
     case.save()
+    hooks.case_changed(case)
     return application

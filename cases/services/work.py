@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_fsm import ConcurrentTransition, can_proceed
 
-from cases import events, permissions_work
+from cases import events, hooks, permissions_work
 from cases.choices import EventKind, StateCategory
 from cases.models import Case, CaseBlocker, CaseLine, CaseTask
 from cases.models.work import LINE_TERMINAL, LineResolutionCode, LineState, TaskState
@@ -184,6 +184,7 @@ def _task_end(actor, task: CaseTask, action: str, notes: str) -> CaseTask:
         case.needs_attention = True
         case.version += 1
         case.save(update_fields=["needs_attention", "version", "updated_at"])
+        hooks.case_changed(case)
     verb = "closed" if action == "close" else "cancelled"
     body = f"Case task {task.number} {verb}" + (f": {notes}" if notes else ".")
     _note(case, actor, body, visible=task.visible_to_customer)
