@@ -35,6 +35,11 @@ def case_parent_check(case: Case, parent: Case | None) -> None:
     if ancestor_id is not None:
         raise ValidationError({"parent": f"The case hierarchy is deeper than {MAX_PARENT_DEPTH} levels."})
 
+# Not re-validated by full_clean: the number and the FSM state are the services' own; related
+# records arrive as instances already resolved through the caller's selectors, so checking that
+# each still exists would be one more query per relation (the database's FK constraint holds).
+_NOT_CLEANED = ["number", "state"] + [f.name for f in Case._meta.fields if f.is_relation]
+
 AGENT_FIELDS = (
     "short_description", "description", "category", "channel", "priority", "impact", "urgency", "case_type",
     "account", "contact", "consumer", "partner", "product", "asset", "sold_product", "install_base_item",
@@ -178,7 +183,7 @@ def case_create(*, actor, short_description: str, channel: str = "web", **fields
         case.assigned_at = now
     case.entitlement = hooks.entitlement_for(case)
     case.number = number_next("CS")
-    case.full_clean(exclude=["number", "opened_by", "lifecycle", "state"])  # state: FSM-only
+    case.full_clean(exclude=_NOT_CLEANED)
     case.save()
     hooks.case_changed(case)
     events.case_event_record(case=case, kind=EventKind.CREATED, actor=actor, body=f"Opened via {case.get_channel_display()}.")
@@ -239,7 +244,7 @@ def case_update(*, actor, instance: Case, version: int | None = None, **fields) 
         setattr(case, name, value)
     _derive_and_check(case, explicit_priority="priority" in fields)
     _assignment_bookkeeping(case, old_assignee, old_group)
-    case.full_clean(exclude=["number", "opened_by", "lifecycle", "state"])  # state: FSM-only
+    case.full_clean(exclude=_NOT_CLEANED)
     case.version += 1
     case.save()
     hooks.case_changed(case)
