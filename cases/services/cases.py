@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from cases import events, hooks, permissions
 from cases.choices import AUDITED_FIELDS, PRIORITY_MATRIX, EventKind
-from cases.models import Case, CaseType, CaseTypeField, Lifecycle
+from cases.models import Case, CaseType, CaseTypeField, Lifecycle, LifecycleState
 from core.exceptions import Conflict, InvalidTransition
 from core.numbers import number_next
 from customers.models import Contact
@@ -59,6 +59,18 @@ def _lifecycle_for(case_type: CaseType | None) -> Lifecycle:
     if lifecycle is None:
         raise ValidationError({"case_type": "No default lifecycle is installed (migrate the cases app)."})
     return lifecycle
+
+
+def _initial_state_for(case_type: CaseType | None) -> LifecycleState:
+    """The state a new case starts in, with its lifecycle, in one query."""
+    states = LifecycleState.objects.select_related("lifecycle").filter(is_initial=True)
+    if case_type is not None and case_type.lifecycle_id:
+        state = states.filter(lifecycle_id=case_type.lifecycle_id).first()
+    else:
+        state = states.filter(lifecycle__is_default=True).first()
+    if state is None:
+        raise ValidationError({"case_type": "No lifecycle with an initial state is installed (migrate the cases app)."})
+    return state
 
 
 def case_extra_clean(case_type: CaseType | None, extra: dict | None) -> dict:
@@ -164,8 +176,8 @@ def case_create(*, actor, short_description: str, channel: str = "web", **fields
     if customer:
         fields = _customer_party(actor, fields)
     case_type = fields.get("case_type")
-    lifecycle = _lifecycle_for(case_type)
-    initial = lifecycle.states.get(is_initial=True)
+    initial = _initial_state_for(case_type)
+    lifecycle = initial.lifecycle
     extra = case_extra_clean(case_type, fields.pop("extra", None))
     case = Case(
         short_description=short_description,
