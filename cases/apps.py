@@ -7,3 +7,4 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         from cases import permissions  # noqa: F401  (registers access policies)
+        from cases.services import slas  # noqa: F401  (registers the SLA evaluation and schedule hooks)

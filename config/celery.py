@@ -16,4 +16,6 @@ app.conf.beat_schedule = {
         "schedule": 60.0,
         "kwargs": {"source": "beat"},
     },
+    # SLA notices and breaches: only rows whose next threshold is due, through a partial index.
+    "scan-due-slas": {"task": "cases.tasks.slas.scan_due_slas_task", "schedule": 30.0, "options": {"expires": 25}},
 }
