@@ -6,9 +6,5 @@ class CasesConfig(AppConfig):
     verbose_name = "Cases"
 
     def ready(self) -> None:
-<<<<<<< HEAD
-        from cases import permissions  # noqa: F401  (registers access policies)
-        from cases.services import slas  # noqa: F401  (registers the SLA evaluation and schedule hooks)
-=======
         from cases import permissions, permissions_work  # noqa: F401  (they register access policies)
->>>>>>> main
+        from cases.services import slas  # noqa: F401  (registers the SLA evaluation and schedule hooks)

@@ -1,8 +1,5 @@
 """Celery tasks of the cases app, one module per area (Celery's autodiscovery imports this package).
 
 Each area adds one import line below so that its tasks are registered by name."""
-<<<<<<< HEAD
-from cases.tasks import slas  # noqa: F401,E402
-=======
 from cases.tasks.attachments import *  # noqa: F401,F403,E402
->>>>>>> main
+from cases.tasks import slas  # noqa: F401,E402
