@@ -5,9 +5,9 @@ import datetime
 import factory
 from factory.django import DjangoModelFactory
 
-from cases.models import SlaDefinition, SlaInterval, TaskSla
+from cases.models import SlaDefinition, TaskSla
 
-__all__ = ["SlaDefinitionFactory", "TaskSlaFactory", "SlaIntervalFactory", "NEW", "AWAITING", "RESOLVED"]
+__all__ = ["SlaDefinitionFactory", "TaskSlaFactory", "NEW", "AWAITING", "RESOLVED"]
 
 NEW = [{"field": "state_category", "op": "eq", "value": "new"}]
 AWAITING = [{"field": "state_category", "op": "eq", "value": "awaiting"}]
@@ -50,12 +50,3 @@ class TaskSlaFactory(DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
         return _task_sla(**kwargs)
-
-
-class SlaIntervalFactory(DjangoModelFactory):
-    class Meta:
-        model = SlaInterval
-
-    @classmethod
-    def _create(cls, model_class, *args, **kwargs):
-        return _task_sla(**kwargs).intervals.get()
