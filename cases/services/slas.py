@@ -100,20 +100,22 @@ def _clean_conditions(fields: dict) -> dict:
             fields[name] = condition_clean(fields[name], allow_changes=name == "reset_condition")
         except ValidationError as exc:
             errors[name] = exc.messages
-    states = {
-        value
+    named = {
+        name: {
+            value
+            for clause in fields.get(name) or []
+            for inner in clause.get("any", [clause])
+            if inner["field"] == "state" and "value" in inner
+            for value in (inner["value"] if isinstance(inner["value"], list) else [inner["value"]])
+        }
         for name in CONDITIONS
-        if name not in errors
-        for clause in fields.get(name) or []
-        for inner in clause.get("any", [clause])
-        if inner["field"] == "state" and "value" in inner
-        for value in (inner["value"] if isinstance(inner["value"], list) else [inner["value"]])
+        if name in fields and name not in errors
     }
-    unknown = states - set(LifecycleState.objects.filter(code__in=states).values_list("code", flat=True))
-    if unknown:
-        errors.setdefault("start_condition" if "start_condition" in fields else next(iter(fields)), []).append(
-            f"No lifecycle has the state(s) {', '.join(sorted(unknown))}."
-        )
+    wanted = set().union(*named.values()) if named else set()
+    known = set(LifecycleState.objects.filter(code__in=wanted).values_list("code", flat=True)) if wanted else set()
+    for name, states in named.items():
+        if states - known:
+            errors[name] = [f"No lifecycle has the state(s) {', '.join(sorted(states - known))}."]
     if errors:
         raise ValidationError(errors)
     return fields
