@@ -189,3 +189,13 @@ def test_demo_definitions_behave_as_the_reference_says(world, clock):
     response = TaskSla.objects.get(case=routine, definition__name="Initial Response P3/P4")
     # 8 business hours from 08:00 New York (12:00 UTC, EDT): 16:00 New York, 20:00 UTC.
     assert response.breach_time == datetime.datetime(2026, 6, 1, 20, tzinfo=datetime.UTC)
+
+
+@pytest.mark.django_db
+def test_seed_demo_ships_the_definitions_and_its_cases_get_slas():
+    from django.core.management import call_command
+
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    assert SlaDefinition.objects.count() == 4
+    assert TaskSla.objects.filter(definition__name__startswith="Resolution").exists()
+    assert TaskSla.objects.filter(definition__name__startswith="Initial Response", stage="completed").exists()
