@@ -156,14 +156,24 @@ def _arm(definitions, due: int, rng: random.Random) -> list[int]:
     return [t.pk for t in chosen]
 
 
-def _explain_due() -> str:
-    query = (
-        TaskSla.objects.filter(stage="in_progress", next_check_at__isnull=False, next_check_at__lte=timezone.now())
-        .order_by("next_check_at")[:200]
-    )
-    if connection.vendor != "postgresql":
-        return query.explain()
-    return query.explain(analyze=True, buffers=True)
+class _Rollback(Exception):
+    pass
+
+
+def _explain_due(batch_size: int) -> str:
+    """The plan of the scan's own locking query while rows are due (in a rolled-back transaction)."""
+    query = services.sla_due_query(timezone.now(), batch_size)
+    plan = ""
+    try:
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                plan = query.explain(analyze=True, buffers=True)
+            else:
+                plan = query.explain()
+            raise _Rollback
+    except _Rollback:
+        pass
+    return plan
 
 
 def _memory_broker() -> None:
@@ -182,8 +192,11 @@ def run(*, running: int = 100_000, due: int = 300, iterations: int = 5, batch_si
     total_running = _running_count(definitions)
     progress(f"{total_running:,} running bench SLAs ({added:,} added); {Case.objects.count():,} cases")
     scans, idle, queries = [], [], []
+    plan = ""
     for i in range(iterations):
         armed = _arm(definitions, due, rng)
+        if i == 0:
+            plan = _explain_due(batch_size)
         before = Notification.objects.count()
         with CaptureQueriesContext(connection) as captured:
             started = time.perf_counter()
@@ -207,7 +220,7 @@ def run(*, running: int = 100_000, due: int = 300, iterations: int = 5, batch_si
         "scan_median_ms": statistics.median(s["ms"] for s in scans),
         "scan_max_ms": max(s["ms"] for s in scans),
         "idle_scan_median_ms": statistics.median(idle),
-        "due_query_plan": _explain_due(),
+        "due_query_plan": plan,
     }
 
 

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from cases import hooks, permissions_slas
@@ -50,6 +50,7 @@ log = logging.getLogger(__name__)
 __all__ = [
     "sla_definition_create", "sla_definition_update", "sla_evaluate_case", "sla_scan_due", "sla_recompute",
     "sla_recompute_schedule", "sla_recompute_definition", "sla_calendars", "sla_demo_definitions_install",
+    "sla_due_query",
 ]
 
 CONDITIONS = ("start_condition", "pause_condition", "resume_condition", "stop_condition", "cancel_condition",
@@ -341,14 +342,34 @@ def _notice(task: TaskSla, pct: int, at: datetime.datetime) -> int:
     return sent
 
 
+SCANNED_FIELDS = ("notified_pct", "has_breached", "breach_time", "next_check_at", "updated_at")
+
+
+def _save_scanned(tasks: list[TaskSla]) -> None:
+    """One UPDATE per row, sent as one executemany (pipelined by psycopg 3): several times faster
+    than bulk_update's CASE WHEN over the batch, which Django builds and PostgreSQL plans slowly."""
+    fields = [TaskSla._meta.get_field(name) for name in SCANNED_FIELDS]
+    sets = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
+    sql = f"UPDATE {connection.ops.quote_name(TaskSla._meta.db_table)} SET {sets} WHERE id = %s"
+    rows = [[f.get_db_prep_save(getattr(t, f.attname), connection) for f in fields] + [t.pk] for t in tasks]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+def sla_due_query(now: datetime.datetime, batch_size: int):
+    """The scan's batch: due running SLAs through the partial index `tasksla_due`, oldest due
+    first, locked with their cases; rows someone else holds are skipped, never waited for."""
+    return (
+        TaskSla.objects.select_for_update(skip_locked=True, of=("self", "case"))
+        .filter(stage=SlaStage.IN_PROGRESS, next_check_at__isnull=False, next_check_at__lte=now)
+        .select_related("case__assigned_to", "case__assignment_group__manager", "definition")
+        .order_by("next_check_at")[:batch_size]
+    )
+
+
 def _scan_batch(now: datetime.datetime, batch_size: int, calendars: sla_calendars) -> tuple[int, int]:
     with transaction.atomic():
-        due = list(
-            TaskSla.objects.select_for_update(skip_locked=True, of=("self", "case"))
-            .filter(stage=SlaStage.IN_PROGRESS, next_check_at__isnull=False, next_check_at__lte=now)
-            .select_related("case__assigned_to", "case__assignment_group__manager", "definition")
-            .order_by("next_check_at")[:batch_size]
-        )
+        due = list(sla_due_query(now, batch_size))
         if not due:
             return 0, 0
         calendars.load({t.schedule_id for t in due})
@@ -370,7 +391,7 @@ def _scan_batch(now: datetime.datetime, batch_size: int, calendars: sla_calendar
             upcoming = [p for p in THRESHOLDS if p > task.notified_pct]
             task.next_check_at = task.threshold_at(calendar, upcoming[0]) if upcoming else None
             task.updated_at = now
-        TaskSla.objects.bulk_update(due, ["notified_pct", "has_breached", "breach_time", "next_check_at", "updated_at"])
+        _save_scanned(due)
         if breached_cases:
             Case.objects.filter(pk__in=breached_cases, made_sla=True).update(made_sla=False)
         return len(due), notices
