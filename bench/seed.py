@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterable
 
 from django.db import connection, transaction
-from django.db.models import CharField, Value
+from django.db.models import NOT_PROVIDED, CharField, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
@@ -226,7 +226,10 @@ def _event_columns() -> tuple[str, ...]:
 def _check_columns(model, columns) -> None:
     """Every NOT NULL column must be given (COPY applies no Django defaults): fail loudly when a
     new required field is added to the model and not to the seed."""
-    required = {f.column for f in model._meta.concrete_fields if not f.null and not f.primary_key}
+    required = {
+        f.column for f in model._meta.concrete_fields
+        if not f.null and not f.primary_key and f.db_default is NOT_PROVIDED  # COPY applies database defaults
+    }
     missing = required - set(columns)
     if missing:
         raise RuntimeError(f"bench seed does not write {model.__name__} column(s) {sorted(missing)}")

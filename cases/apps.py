@@ -11,3 +11,4 @@ class CasesConfig(AppConfig):
         from customers import hooks as customer_hooks
 
         customer_hooks.register_login_changed(case_parties_login_moved)
+        from cases.services import slas  # noqa: F401  (registers the SLA evaluation and schedule hooks)

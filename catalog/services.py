@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 
+from catalog import hooks
 from catalog.choices import VariableKind
 from catalog.models import (
     Asset,
@@ -51,12 +52,14 @@ def _create(model: type[models.Model], actor, data: dict, **preset) -> models.Mo
     instance.save()
     for name, values in m2m.items():
         getattr(instance, name).set(values)
+    hooks.schedule_touched(instance)
     return instance
 
 
 def _delete(model: type[models.Model], actor, instance: models.Model) -> None:
     _require(actor, model, "delete")
     model.objects.filter(pk=instance.pk).delete()
+    hooks.schedule_touched(instance)
 
 
 def _update(model: type[models.Model], actor, instance: models.Model, data: dict) -> models.Model:
@@ -67,6 +70,7 @@ def _update(model: type[models.Model], actor, instance: models.Model, data: dict
     instance.save()
     for name, values in m2m.items():
         getattr(instance, name).set(values)
+    hooks.schedule_touched(instance)
     return instance
 
 

@@ -26,4 +26,6 @@ app.conf.beat_schedule = {
         "task": "notifications.tasks.requeue_due_notifications_task",
         "schedule": 60.0,
     },
+    # SLA notices and breaches: only rows whose next threshold is due, through a partial index.
+    "scan-due-slas": {"task": "cases.tasks.slas.scan_due_slas_task", "schedule": 30.0, "options": {"expires": 25}},
 }

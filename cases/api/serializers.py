@@ -47,9 +47,11 @@ CASE_FIELDS = [
     "close_notes", "opened_at", "opened_by", "resolved_at", "resolved_by", "closed_at", "closed_by",
     "first_response_at", "needs_attention", "reopen_count", "parent", "major_case_state", "customer_project",
     "created_at", "updated_at", "state_category", "version", "reassignment_count", "install_base_item", "extra",
+    "sla_due", "made_sla",
 ]
 CUSTOMER_HIDDEN = {
     "assignment_group", "needs_attention", "reassignment_count", "major_case_state", "state_category",
+    "sla_due", "made_sla",
 }
 
 

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from cases.api import attachments, parties, templates, views, work
+from cases.api import attachments, parties, slas, templates, views, work
 
 router = SimpleRouter()
 router.register("case-types", views.CaseTypeViewSet, basename="case-type")
@@ -10,6 +10,8 @@ router.register("case-tasks", work.CaseTaskViewSet, basename="case-task")
 router.register("case-lines", work.CaseLineViewSet, basename="case-line")
 router.register("task-templates", templates.TaskTemplateViewSet, basename="task-template")
 router.register("task-template-items", templates.TaskTemplateItemViewSet, basename="task-template-item")
+router.register("slas", slas.TaskSlaViewSet, basename="task-sla")
+router.register("sla-definitions", slas.SlaDefinitionViewSet, basename="sla-definition")
 
 urlpatterns = router.urls + [
     path("cases/<str:pk>/attachments/", attachments.CaseAttachmentListView.as_view(), name="case-attachment-list"),
@@ -20,6 +22,7 @@ urlpatterns = router.urls + [
     ),
     path("cases/<str:pk>/tasks/", work.CaseTasksView.as_view(), name="case-tasks"),
     path("cases/<str:pk>/lines/", work.CaseLinesView.as_view(), name="case-lines"),
+    path("cases/<str:pk>/slas/", slas.CaseSlasView.as_view(), name="case-slas"),
     # Sub-resources with their own views; before the generic action route, which would take them.
     path("cases/<str:pk>/related-parties/", parties.CaseRelatedPartiesView.as_view(), name="case-related-parties"),
     path(

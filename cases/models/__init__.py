@@ -16,3 +16,4 @@ from cases.models.templates import (  # noqa: F401
     TaskTemplateItem,
     TemplateState,
 )
+from cases.models.slas import SlaDefinition, SlaInterval, TaskSla  # noqa: F401,E402

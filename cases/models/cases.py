@@ -78,6 +78,10 @@ class Case(ConcurrentTransitionMixin, TimeStampedModel):
     major_case_state = models.CharField(max_length=16, choices=MajorCaseState.choices, blank=True, default="")
     # The project lives in `projects`, above `cases`; the link is by id until that app exists.
     customer_project_id = models.PositiveBigIntegerField(null=True, blank=True, db_index=True)
+    # Service levels (cases.services.slas keeps them): the earliest breach time of the running
+    # SLAs, and false once any SLA of the case has breached.
+    sla_due = models.DateTimeField(null=True, blank=True, editable=False)
+    made_sla = models.BooleanField(default=True, db_default=True, editable=False)
 
     class Meta:
         ordering = ["-updated_at"]

@@ -5,6 +5,7 @@ import datetime
 import pytest
 
 from cases import selectors as case_selectors
+from cases import selectors_slas as case_sla_selectors
 from cases import selectors_attachments as case_attachment_selectors
 from cases import selectors_work as case_work_selectors
 from catalog import selectors as catalog_selectors
@@ -46,6 +47,8 @@ SELECTORS = {
     "cases.caserelatedparty": case_selectors.case_related_party_list_for_user,
     "cases.tasktemplate": case_selectors.task_template_list_for_user,
     "cases.tasktemplateitem": case_selectors.task_template_item_list_for_user,
+    "cases.sladefinition": case_sla_selectors.sla_definition_list_for_user,
+    "cases.tasksla": case_sla_selectors.task_sla_list_for_user,
 }
 
 
@@ -127,6 +130,7 @@ def _on_cases(world, cases):
     ))
     template = f.TaskTemplateFactory()
     rows += [template, f.TaskTemplateItemFactory(template=template)]
+    rows += [f.TaskSlaFactory(), f.SlaDefinitionFactory(active=False)]
     return rows
 
 

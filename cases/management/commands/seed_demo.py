@@ -66,6 +66,7 @@ class Command(BaseCommand):
         self.people(users, accounts)
         self.products_and_entitlements(accounts)
         self.catalog()
+        case_services.sla_demo_definitions_install()  # the reference's four SLAs, before the cases
         self.cases(users, groups, accounts)
         self.work_items(users, groups)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({self.created} records added)."))
