@@ -7,3 +7,4 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         from cases import permissions, permissions_work  # noqa: F401  (they register access policies)
+        from cases.services import routing  # noqa: F401  (routing hooks; its permissions register access policies)

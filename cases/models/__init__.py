@@ -16,3 +16,4 @@ from cases.models.templates import (  # noqa: F401
     TaskTemplateItem,
     TemplateState,
 )
+from cases.models.routing import AgentRoutingState, AssignmentRule, CaseOffer, RoutingSkillRequirement  # noqa: F401
