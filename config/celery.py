@@ -21,4 +21,6 @@ app.conf.beat_schedule = {
         "task": "notifications.tasks.requeue_due_notifications_task",
         "schedule": 60.0,
     },
+    # Routing: offers past their expiry time out and go to the next agent (rows with due times, indexed).
+    "expire-case-offers": {"task": "cases.tasks.routing.expire_case_offers_task", "schedule": 15.0, "options": {"expires": 15}},
 }
