@@ -163,7 +163,7 @@ class AssignmentRuleSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at", "updated_at"]
 
 
-class AssignmentRuleViewSet(ScopedServiceViewSet):
+class AssignmentRuleViewSet(mixins.DestroyModelMixin, ScopedServiceViewSet):
     """Assignment rules, in the order they run. Admins create, change and delete; managers read."""
 
     selector = selectors_routing.assignment_rule_list_for_user
