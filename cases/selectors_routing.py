@@ -17,7 +17,7 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from cases import permissions_routing
@@ -36,9 +36,10 @@ _NEVER = datetime.datetime.min.replace(tzinfo=datetime.UTC)
 def assignment_rule_list_for_user(*, user) -> QuerySet[AssignmentRule]:
     if not permissions_routing.can_supervise_routing(user):
         return AssignmentRule.objects.none()
-    return AssignmentRule.objects.select_related("assignment_group", "assigned_to").prefetch_related(
-        "skill_requirements__skill"
-    )
+    requirements = Prefetch("skill_requirements", queryset=RoutingSkillRequirement.objects.select_related("skill"))
+    return AssignmentRule.objects.select_related(
+        "assignment_group", "assigned_to", "case_type", "product", "account", "service_definition"
+    ).prefetch_related(requirements)
 
 
 def case_offer_list_for_user(*, user) -> QuerySet[CaseOffer]:
@@ -86,13 +87,22 @@ def rule_for_case(case: Case, *, group_id: int | None = None) -> AssignmentRule 
     qs = AssignmentRule.objects.filter(rule_conditions_q(case), active=True)
     if group_id is not None:
         qs = qs.filter(assignment_group_id=group_id)
-    return qs.select_related("assignment_group").prefetch_related("skill_requirements__skill").order_by("order", "id").first()
+    return qs.select_related("assignment_group").order_by("order", "id").first()
+
+
+def rule_requirements(rule: AssignmentRule) -> list[RoutingSkillRequirement]:
+    """The skills routing applies for the rule: its requirements when it uses skills, else none."""
+    if not rule.use_skills:
+        return []
+    cached = getattr(rule, "_prefetched_objects_cache", {}).get("skill_requirements")
+    return list(cached) if cached is not None else list(rule.skill_requirements.select_related("skill"))
 
 
 def active_rules() -> list[AssignmentRule]:
+    requirements = Prefetch("skill_requirements", queryset=RoutingSkillRequirement.objects.select_related("skill"))
     return list(
         AssignmentRule.objects.filter(active=True).select_related("assignment_group")
-        .prefetch_related("skill_requirements__skill").order_by("order", "id")
+        .prefetch_related(requirements).order_by("order", "id")
     )
 
 
@@ -168,14 +178,14 @@ def _open_offers(channel: str) -> Coalesce:
 
 def eligible_candidates(
     *, group_id: int, channel: str, requirements: list[RoutingSkillRequirement] | None = None,
-    exclude_user_ids: Iterable[int] = (),
+    exclude_user_ids: Iterable[int] | QuerySet = (),
 ) -> list[Candidate]:
     """Available members of the group with capacity for the channel, their load, open offers,
     last assignment and skills: three queries whatever the group's size or history."""
     capacity = AgentChannelCapacity.objects.filter(user=OuterRef("pk"), channel=channel).values("max_items")[:1]
     rows = list(
         User.objects.filter(assignment_groups=group_id, is_active=True, presence__status=Presence.AVAILABLE)
-        .exclude(pk__in=list(exclude_user_ids))
+        .exclude(pk__in=exclude_user_ids)
         .annotate(
             capacity=Subquery(capacity, output_field=IntegerField()),
             last_assigned=F("routing_state__last_assigned_at"),
@@ -211,12 +221,10 @@ def _fill_skills(candidates: list[Candidate], requirements: list[RoutingSkillReq
         by_user[user_id].skill_levels[skill_id] = level
 
 
-def agents_who_declined(case: Case) -> set[int]:
-    """Agents who rejected this case or let its offer time out: never offered it again."""
-    return set(
-        CaseOffer.objects.filter(case=case, state__in=(OfferState.REJECTED, OfferState.TIMED_OUT))
-        .values_list("agent_id", flat=True)
-    )
+def agents_who_declined(case: Case) -> QuerySet:
+    """Agents who rejected this case or let its offer time out: never offered it again (a
+    subquery, so the eligibility query excludes them without a round trip of its own)."""
+    return CaseOffer.objects.filter(case=case, state__in=(OfferState.REJECTED, OfferState.TIMED_OUT)).values("agent_id")
 
 
 def case_open_offer(case: Case) -> CaseOffer | None:
@@ -247,7 +255,7 @@ def agent_ranking(*, case: Case, group_id: int, rule: AssignmentRule | None) -> 
     ones met first, then how many of the rule's skills they have), then fewest open cases; equal
     criteria share a rank (1, 1, 3). Also whether routing would offer them this case now, and if
     not, why. A constant number of queries whatever the group's size."""
-    requirements = list(rule.skill_requirements.all()) if rule is not None and rule.use_skills else []
+    requirements = rule_requirements(rule) if rule is not None else []
     channel = case.channel
     members = list(
         User.objects.filter(assignment_groups=group_id, is_active=True)
@@ -277,7 +285,7 @@ def agent_ranking(*, case: Case, group_id: int, rule: AssignmentRule | None) -> 
             user_id__in=ids, skill_id__in=[r.skill_id for r in requirements]
         ).values_list("user_id", "skill_id", "level"):
             levels.setdefault(user_id, {})[skill_id] = level
-    declined = agents_who_declined(case) if case.pk else set()
+    declined = {row["agent_id"] for row in agents_who_declined(case)} if case.pk else set()
 
     entries = []
     for m in members:

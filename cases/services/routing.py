@@ -93,7 +93,7 @@ def case_route(*, case: Case, actor=None) -> RouteResult:
         fields = {"assignment_group": rule.assignment_group}
         if rule.assigned_to_id:
             fields["assigned_to"] = rule.assigned_to
-        case = case_update(actor=None, instance=case, **fields)
+        case = case_update(actor=actor, instance=case, **fields)
         target = f"{rule.assignment_group} / {rule.assigned_to.username}" if rule.assigned_to_id else str(rule.assignment_group)
         _record(case, f"Assignment rule '{rule.name}' routed the case to {target}.", actor)
         if rule.assigned_to_id:
@@ -103,7 +103,7 @@ def case_route(*, case: Case, actor=None) -> RouteResult:
 
 def _offer_next(case: Case, rule: AssignmentRule, *, actor=None) -> RouteResult:
     """Offer the case to the best eligible agent of the rule's group who has not declined it."""
-    requirements = list(rule.skill_requirements.all()) if rule.use_skills else []
+    requirements = selectors_routing.rule_requirements(rule)
     candidates = selectors_routing.eligible_candidates(
         group_id=rule.assignment_group_id, channel=case.channel, requirements=requirements,
         exclude_user_ids=selectors_routing.agents_who_declined(case),
@@ -138,7 +138,7 @@ def _route_again(case: Case, previous_rule_id: int | None) -> RouteResult:
         rule = (
             AssignmentRule.objects.filter(
                 pk=previous_rule_id, active=True, assignment_group_id=case.assignment_group_id
-            ).prefetch_related("skill_requirements__skill").select_related("assignment_group").first()
+            ).select_related("assignment_group").first()
         )
     rule = rule or selectors_routing.rule_for_case(case, group_id=case.assignment_group_id)
     if rule is None:

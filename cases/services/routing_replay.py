@@ -111,7 +111,7 @@ def routing_replay(
         if rule.assigned_to_id:
             agent = rule.assigned_to_id
         else:
-            requirements = list(rule.skill_requirements.all()) if rule.use_skills else []
+            requirements = selectors_routing.rule_requirements(rule)
             candidates = []
             for user_id in members[rule.assignment_group_id]:
                 heap = releases[(user_id, channel)]
