@@ -153,6 +153,10 @@ def _route_new_case(case: Case) -> None:
     from being opened (it is recorded on the timeline and the case waits in its queue)."""
     if case.assigned_to_id:
         return
+    # Cheap exit for the common case of no matching rule: one query, no savepoint. (The new row
+    # is not committed yet, so nobody else can have locked it, offered it or routed it.)
+    if selectors_routing.rule_for_case(case, group_id=case.assignment_group_id) is None:
+        return
     try:
         with transaction.atomic():
             result = case_route(case=case)
@@ -170,7 +174,10 @@ def _on_case_changed(case: Case) -> None:
     """case_changed hook: an open offer ends when someone else assigns the case, when it is
     closed or cancelled, or when it moves to another group; and an assignment counts for round
     robin, whoever made it."""
-    for offer in CaseOffer.objects.select_for_update().filter(case_id=case.pk, state=OfferState.OFFERED):
+    # Version 1 is the creation's own call (every later save bumps the version): routing has
+    # not run yet, so there is no offer to look for.
+    offers = CaseOffer.objects.select_for_update().filter(case_id=case.pk, state=OfferState.OFFERED)
+    for offer in offers if case.version > 1 else ():
         if case.assigned_to_id:
             reason = MANUALLY_ASSIGNED
         elif case.is_read_only:

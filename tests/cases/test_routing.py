@@ -461,3 +461,28 @@ def test_an_agent_who_let_an_offer_time_out_is_not_offered_that_case_again(world
     routing.case_offers_expire_due()
     assert open_offer(case) is None
     assert CaseOffer.objects.get(case=case).state == OfferState.TIMED_OUT and only.pk
+
+
+def test_an_offer_made_at_creation_in_the_cases_own_group_is_cancelled_by_a_manual_assignment(world, group, agents):
+    AssignmentRuleFactory(assignment_group=group)
+    case = new_case(world, assignment_group=group)  # no group change: the case is still at version 1
+    offer = open_offer(case)
+    assert offer is not None and Case.objects.get(pk=case.pk).version == 1
+    case_services.case_assign(actor=world.users["manager"], case=case, assigned_to=next(a for a in agents if a != offer.agent))
+    offer.refresh_from_db()
+    assert (offer.state, offer.reason) == (OfferState.CANCELLED, "Manually assigned")
+
+
+def test_creating_a_case_with_no_matching_rule_costs_one_routing_query(world, group, agents):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    new_case(world)  # warm the per-user caches
+    with CaptureQueriesContext(connection) as without_rules:
+        new_case(world)
+    AssignmentRuleFactory(assignment_group=group, channel="phone")  # matches no web case
+    with CaptureQueriesContext(connection) as with_rules:
+        new_case(world)
+    assert len(with_rules) == len(without_rules)
+    routing_sql = [q["sql"] for q in with_rules.captured_queries if "assignmentrule" in q["sql"]]
+    assert len(routing_sql) == 1
