@@ -115,7 +115,6 @@ class Candidate:
     load: int = 0
     open_offers: int = 0
     last_assigned_at: datetime.datetime | None = None
-    presence: str = Presence.AVAILABLE
     skill_levels: dict[int, int] = field(default_factory=dict)
 
     @property
@@ -155,7 +154,8 @@ def order_candidates(
 
 class _BoundedCount(Subquery):
     """COUNT(*) over a LIMITed subquery: the count stops at the limit, so an agent with thousands
-    of active cases costs as much as one with a full inbox."""
+    of active cases costs as much as one with a full inbox. The limit is a constant: with a
+    computed one PostgreSQL plans a bitmap scan of all the agent's cases (and its JIT kicks in)."""
 
     template = "(SELECT COUNT(*) FROM (%(subquery)s) _bounded)"
     output_field = IntegerField()
@@ -176,49 +176,54 @@ def _open_offers(channel: str) -> Coalesce:
     return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
 
 
+def _loads(channel: str, rows: list[dict]) -> dict[int, int]:
+    """{user id: active cases of the channel, counted up to the user's own capacity}: one query,
+    a UNION ALL of one part per distinct capacity (usually one or two)."""
+    by_capacity: dict[int, list[int]] = {}
+    for r in rows:
+        by_capacity.setdefault(r["capacity"], []).append(r["pk"])
+    parts = [
+        User.objects.filter(pk__in=ids).annotate(load=_active_load(channel, capacity)).values_list("pk", "load")
+        for capacity, ids in sorted(by_capacity.items())
+    ]
+    return dict(parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0])
+
+
 def eligible_candidates(
     *, group_id: int, channel: str, requirements: list[RoutingSkillRequirement] | None = None,
     exclude_user_ids: Iterable[int] | QuerySet = (),
 ) -> list[Candidate]:
-    """Available members of the group with capacity for the channel, their load, open offers,
-    last assignment and skills: three queries whatever the group's size or history."""
+    """Available members of the group with capacity for the channel, with their open offers,
+    last assignment and levels in the required skills (one query), then their active load of
+    the channel, each counted up to their own capacity (one more): two queries whatever the
+    group's size or history."""
     capacity = AgentChannelCapacity.objects.filter(user=OuterRef("pk"), channel=channel).values("max_items")[:1]
+    skills = {
+        f"skill_{req.skill_id}": Subquery(
+            AgentSkill.objects.filter(user=OuterRef("pk"), skill_id=req.skill_id).values("level")[:1],
+            output_field=IntegerField(),
+        )
+        for req in requirements or []
+    }
     rows = list(
         User.objects.filter(assignment_groups=group_id, is_active=True, presence__status=Presence.AVAILABLE)
         .exclude(pk__in=exclude_user_ids)
-        .annotate(
-            capacity=Subquery(capacity, output_field=IntegerField()),
-            last_assigned=F("routing_state__last_assigned_at"),
-            offers=_open_offers(channel),
-        )
+        .annotate(capacity=Subquery(capacity, output_field=IntegerField()))
         .filter(capacity__gt=0)
-        .values("pk", "username", "capacity", "last_assigned", "offers")
+        .annotate(last_assigned=F("routing_state__last_assigned_at"), offers=_open_offers(channel), **skills)
+        .values("pk", "username", "capacity", "last_assigned", "offers", *skills)
     )
     if not rows:
         return []
-    limit = max(r["capacity"] for r in rows)
-    loads = dict(
-        User.objects.filter(pk__in=[r["pk"] for r in rows])
-        .annotate(load=_active_load(channel, limit)).values_list("pk", "load")
-    )
-    candidates = [
+    loads = _loads(channel, rows)
+    return [
         Candidate(
             user_id=r["pk"], username=r["username"], capacity=r["capacity"], load=loads.get(r["pk"], 0),
             open_offers=r["offers"], last_assigned_at=r["last_assigned"],
+            skill_levels={int(name[6:]): r[name] for name in skills if r[name] is not None},
         )
         for r in rows
     ]
-    if requirements:
-        _fill_skills(candidates, requirements)
-    return candidates
-
-
-def _fill_skills(candidates: list[Candidate], requirements: list[RoutingSkillRequirement]) -> None:
-    by_user = {c.user_id: c for c in candidates}
-    for user_id, skill_id, level in AgentSkill.objects.filter(
-        user_id__in=list(by_user), skill_id__in=[r.skill_id for r in requirements]
-    ).values_list("user_id", "skill_id", "level"):
-        by_user[user_id].skill_levels[skill_id] = level
 
 
 def agents_who_declined(case: Case) -> QuerySet:
@@ -227,8 +232,10 @@ def agents_who_declined(case: Case) -> QuerySet:
     return CaseOffer.objects.filter(case=case, state__in=(OfferState.REJECTED, OfferState.TIMED_OUT)).values("agent_id")
 
 
-def case_open_offer(case: Case) -> CaseOffer | None:
-    return CaseOffer.objects.filter(case=case, state=OfferState.OFFERED).first()
+def open_offer_id() -> Subquery:
+    """Annotation for a case queryset: the id of the case's open offer, if any."""
+    rows = CaseOffer.objects.filter(case=OuterRef("pk"), state=OfferState.OFFERED).values("pk")[:1]
+    return Subquery(rows, output_field=IntegerField())
 
 
 # --- the managers' ranking -----------------------------------------------------------------------

@@ -71,19 +71,22 @@ def _touch_routing_state(user_id: int, at: datetime.datetime) -> None:
 
 
 # --- routing a case ------------------------------------------------------------------------------
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # a caller that must survive a failure makes its own savepoint
 def case_route(*, case: Case, actor=None) -> RouteResult:
     """Route an unassigned case now. Rules apply only to unassigned cases; a case already in a
     group keeps it, and only that group's rules distribute it to an agent."""
     if actor is not None:
         permissions_routing.require_can_route_case(actor)
-    case = Case.objects.select_for_update().get(pk=case.pk)
+    case = (
+        Case.objects.select_for_update(of=("self",))
+        .annotate(open_offer_id=selectors_routing.open_offer_id()).get(pk=case.pk)
+    )
     if case.is_read_only:
         raise InvalidTransition(action="route", state=case.state, allowed=[])
     if case.assigned_to_id:
         return RouteResult("already_assigned", case, detail="The case is already assigned.")
-    offer = selectors_routing.case_open_offer(case)
-    if offer is not None:
+    if case.open_offer_id is not None:
+        offer = CaseOffer.objects.select_related("agent").get(pk=case.open_offer_id)
         return RouteResult("already_offered", case, offer=offer, detail=f"The case is offered to {offer.agent}.")
     rule = selectors_routing.rule_for_case(case, group_id=case.assignment_group_id)
     if rule is None:
