@@ -71,7 +71,7 @@ def _touch_routing_state(user_id: int, at: datetime.datetime) -> None:
 
 
 # --- routing a case ------------------------------------------------------------------------------
-@transaction.atomic(savepoint=False)  # a caller that must survive a failure makes its own savepoint
+@transaction.atomic
 def case_route(*, case: Case, actor=None) -> RouteResult:
     """Route an unassigned case now. Rules apply only to unassigned cases; a case already in a
     group keeps it, and only that group's rules distribute it to an agent."""
@@ -97,9 +97,9 @@ def case_route(*, case: Case, actor=None) -> RouteResult:
         if rule.assigned_to_id:
             fields["assigned_to"] = rule.assigned_to
         case = case_update(actor=actor, instance=case, **fields)
-        target = f"{rule.assignment_group} / {rule.assigned_to.username}" if rule.assigned_to_id else str(rule.assignment_group)
-        _record(case, f"Assignment rule '{rule.name}' routed the case to {target}.", actor)
-        if rule.assigned_to_id:
+        if rule.assigned_to_id:  # (an offer's or a queued case's entry names the rule itself)
+            _record(case, f"Assignment rule '{rule.name}' assigned the case to {rule.assignment_group} / "
+                          f"{rule.assigned_to.username}.", actor)
             return RouteResult("assigned", case, rule=rule, detail=f"Assigned to {rule.assigned_to.username}.")
     return _offer_next(case, rule, actor=actor)
 
@@ -113,7 +113,7 @@ def _offer_next(case: Case, rule: AssignmentRule, *, actor=None) -> RouteResult:
     )
     ordered = selectors_routing.order_candidates(candidates, strategy=rule.strategy, requirements=requirements)
     if not ordered:
-        detail = f"No eligible agent in {rule.assignment_group}; the case waits in the group's queue."
+        detail = f"Rule '{rule.name}': no eligible agent in {rule.assignment_group}; the case waits in the group's queue."
         _record(case, detail, actor)
         return RouteResult("queued", case, rule=rule, detail=detail)
     best = ordered[0]

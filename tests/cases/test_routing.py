@@ -185,7 +185,7 @@ def test_away_or_offline_agents_are_never_offered_work(world, group, presence):
     AssignmentRuleFactory(assignment_group=group)
     case = new_case(world)
     assert open_offer(case) is None
-    assert any("No eligible agent in Routing team" in n for n in routing_notes(case))
+    assert any("no eligible agent in Routing team" in n for n in routing_notes(case))
 
 
 def test_an_agent_without_capacity_for_the_channel_is_never_offered_it(world, group):
