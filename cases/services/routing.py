@@ -36,6 +36,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 MANUALLY_ASSIGNED = "Manually assigned"
+_JUST_ASSIGNED = datetime.timedelta(seconds=5)
 
 
 @dataclass
@@ -192,7 +193,10 @@ def _on_case_changed(case: Case) -> None:
         offer.cancel(at=timezone.now(), reason=reason)
         offer.save()
         _record(case, f"Offer to {offer.agent.username} cancelled: {reason}")
-    if case.assigned_to_id and case.assigned_at:
+    # The case services stamp `assigned_at` just before the save that stamps `updated_at`, so a
+    # close pair means this save assigned it; a later save (a comment...) skips the upsert. A
+    # save soon after an assignment repeats it, which changes nothing.
+    if case.assigned_to_id and case.assigned_at and case.updated_at - case.assigned_at < _JUST_ASSIGNED:
         _touch_routing_state(case.assigned_to_id, case.assigned_at)
 
 

@@ -486,3 +486,13 @@ def test_creating_a_case_with_no_matching_rule_costs_one_routing_query(world, gr
     assert len(with_rules) == len(without_rules)
     routing_sql = [q["sql"] for q in with_rules.captured_queries if "assignmentrule" in q["sql"]]
     assert len(routing_sql) == 1
+
+
+def test_only_the_save_that_assigns_moves_the_round_robin_clock(world, group, agents):
+    case = new_case(world, assignment_group=group, assigned_to=agents[0])
+    stamped = AgentRoutingState.objects.get(user=agents[0]).last_assigned_at
+    assert stamped == Case.objects.get(pk=case.pk).assigned_at
+    AgentRoutingState.objects.filter(user=agents[0]).update(last_assigned_at=None)
+    Case.objects.filter(pk=case.pk).update(assigned_at=timezone.now() - datetime.timedelta(minutes=5))
+    case_services.case_work_note_add(actor=world.users["agent"], case=Case.objects.get(pk=case.pk), body="Looked")
+    assert AgentRoutingState.objects.get(user=agents[0]).last_assigned_at is None  # not an assignment
