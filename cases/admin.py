@@ -16,6 +16,7 @@ from cases import diagrams, selectors, services
 from cases.admin_attachments import AttachmentInline  # also registers CaseAttachmentAdmin
 from cases import admin_templates, admin_work  # noqa: F401  (tasks, lines, task templates)
 from cases import admin_slas  # noqa: F401  (SLA definitions, task SLAs)
+from cases import admin_routing  # noqa: F401  (assignment rules, offers)
 from cases.choices import ResolutionCode
 from cases.models import Case, CaseEvent, CaseType, CaseTypeField, Lifecycle, LifecycleState, LifecycleTransition
 from core.admin import ServiceAdmin, ServiceInline, _service_kwargs

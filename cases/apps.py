@@ -12,3 +12,4 @@ class CasesConfig(AppConfig):
 
         customer_hooks.register_login_changed(case_parties_login_moved)
         from cases.services import slas  # noqa: F401  (registers the SLA evaluation and schedule hooks)
+        from cases.services import routing  # noqa: F401  (routing hooks; its permissions register access policies)

@@ -94,6 +94,7 @@ class EventKind(models.TextChoices):
     ATTACHMENT = "attachment", "Attachment"
     EMAIL = "email", "Email"
     TASK = "task", "Task or line"
+    ROUTING = "routing", "Routing"
 
 
 # Priority from impact x urgency (ServiceNow's default priority lookup).

@@ -28,4 +28,6 @@ app.conf.beat_schedule = {
     },
     # SLA notices and breaches: only rows whose next threshold is due, through a partial index.
     "scan-due-slas": {"task": "cases.tasks.slas.scan_due_slas_task", "schedule": 30.0, "options": {"expires": 25}},
+    # Routing: offers past their expiry time out and go to the next agent (rows with due times, indexed).
+    "expire-case-offers": {"task": "cases.tasks.routing.expire_case_offers_task", "schedule": 15.0, "options": {"expires": 15}},
 }

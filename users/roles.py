@@ -39,6 +39,7 @@ _MANAGER = _AGENT + [
     "users.change_agentpresence",
     "users.add_agentchannelcapacity",
     "users.change_agentchannelcapacity",
+    "cases.supervise_routing",
 ]
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     "agent": _AGENT,

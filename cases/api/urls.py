@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from cases.api import attachments, parties, slas, templates, views, work
+from cases.api import attachments, parties, routing, slas, templates, views, work
 
 router = SimpleRouter()
 router.register("case-types", views.CaseTypeViewSet, basename="case-type")
@@ -33,6 +33,7 @@ urlpatterns = router.urls + [
     path("cases/<str:pk>/children/", parties.CaseChildrenView.as_view(), name="case-children"),
     path("cases/<str:pk>/merge/", parties.CaseMergeView.as_view(), name="case-merge"),
     path("cases/<str:pk>/merged/", parties.CaseMergedView.as_view(), name="case-merged"),
+    *routing.urlpatterns,  # offers, assignment rules, cases/{id}/agent-ranking/ and route/, routing/replay/
     # After the router: its named sub-resources (comments, activity, assign, ...) match first.
     path("cases/<str:pk>/<slug:action_name>/", views.CaseActionView.as_view(), name="case-action"),
 ]

@@ -17,3 +17,4 @@ from cases.models.templates import (  # noqa: F401
     TemplateState,
 )
 from cases.models.slas import SlaDefinition, SlaInterval, TaskSla  # noqa: F401,E402
+from cases.models.routing import AgentRoutingState, AssignmentRule, CaseOffer, RoutingSkillRequirement  # noqa: F401

@@ -208,6 +208,8 @@ ATTACHMENT_ALLOWED_TYPES = env.list(
         "text/plain", "text/csv", "application/json",
     ],
 )
+# Routing: seconds an agent has to accept or reject an offered case before it goes to the next agent.
+ROUTING_OFFER_TIMEOUT_SECONDS = env.int("ROUTING_OFFER_TIMEOUT_SECONDS", default=120)
 # Seconds without a worker heartbeat after which /healthz/ reports the worker as missing.
 WORKER_HEARTBEAT_STALE_AFTER = env.int("WORKER_HEARTBEAT_STALE_AFTER", default=180)
 

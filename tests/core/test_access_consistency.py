@@ -7,6 +7,7 @@ import pytest
 from cases import selectors as case_selectors
 from cases import selectors_slas as case_sla_selectors
 from cases import selectors_attachments as case_attachment_selectors
+from cases import selectors_routing as case_routing_selectors
 from cases import selectors_work as case_work_selectors
 from catalog import selectors as catalog_selectors
 from core import access
@@ -49,6 +50,8 @@ SELECTORS = {
     "cases.tasktemplateitem": case_selectors.task_template_item_list_for_user,
     "cases.sladefinition": case_sla_selectors.sla_definition_list_for_user,
     "cases.tasksla": case_sla_selectors.task_sla_list_for_user,
+    "cases.assignmentrule": case_routing_selectors.assignment_rule_list_for_user,
+    "cases.caseoffer": case_routing_selectors.case_offer_list_for_user,
 }
 
 
@@ -89,6 +92,7 @@ def spread(world):
     rows += list(world.contacts.values()) + [world.account, world.child_account, world.other_account]
     rows += [world.partner_account, world.group] + [u for u in world.users.values() if u]
     rows += list(world.partner_account.relationships_out.all())
+    rows += f.routing_access_rows(world)
     return rows
 
 

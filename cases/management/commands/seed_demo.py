@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from cases import services as case_services
+from cases.demo_routing import seed_routing_demo
 from cases.models import Case, CaseType, Lifecycle
 from catalog import services as catalog_services
 from catalog.models import (
@@ -69,6 +70,7 @@ class Command(BaseCommand):
         case_services.sla_demo_definitions_install()  # the reference's four SLAs, before the cases
         self.cases(users, groups, accounts)
         self.work_items(users, groups)
+        self.created += seed_routing_demo()  # rules, presence and two routed cases (cases/demo_routing.py)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({self.created} records added)."))
 
     # --- helpers -------------------------------------------------------------------------------

@@ -1,0 +1,332 @@
+"""Routing reads: which rule applies to a case, which agents may take it and in which order, the
+managers' ranking ("who should take this case"), and the scoped lists of rules and offers.
+
+Eligibility (reference 3.2 AWA): an agent is offered work only if they are an active member of
+the group, their presence is *available*, they have free capacity for the case's channel and,
+when the rule uses skills, every mandatory skill at its minimum level. Free capacity = the
+agent's capacity for the channel (`AgentChannelCapacity`; none set = 0) minus their active cases
+of that channel (new, open, awaiting info: resolved cases wait on the customer, closed and
+cancelled are done) minus their open offers of that channel (an offer reserves a slot).
+
+Order (documented in docs/architecture.md): optional-skill score first when the rule uses
+skills (how many of its optional skills the agent has at or above the level), then the strategy
+(round robin: the agent whose last assignment or offer is oldest, never-assigned first; most
+capacity: most free slots, then round robin), then the user id, so the order is total and
+deterministic."""
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from cases import permissions_routing
+from cases.choices import StateCategory
+from cases.models import AssignmentRule, Case, CaseOffer, RoutingSkillRequirement
+from cases.models.routing import RULE_CONDITIONS, OfferState, RoutingStrategy
+from users.choices import Presence
+from users.models import AgentChannelCapacity, AgentSkill, User
+
+# Cases that use an agent's capacity.
+LOAD_CATEGORIES = (StateCategory.NEW, StateCategory.OPEN, StateCategory.AWAITING)
+_NEVER = datetime.datetime.min.replace(tzinfo=datetime.UTC)
+
+
+# --- scoped lists --------------------------------------------------------------------------------
+def assignment_rule_list_for_user(*, user) -> QuerySet[AssignmentRule]:
+    if not permissions_routing.can_supervise_routing(user):
+        return AssignmentRule.objects.none()
+    requirements = Prefetch("skill_requirements", queryset=RoutingSkillRequirement.objects.select_related("skill"))
+    return AssignmentRule.objects.select_related(
+        "assignment_group", "assigned_to", "case_type", "product", "account", "service_definition"
+    ).prefetch_related(requirements)
+
+
+def case_offer_list_for_user(*, user) -> QuerySet[CaseOffer]:
+    """Managers and admins see every offer; an agent sees the offers made to them."""
+    qs = CaseOffer.objects.select_related("case", "agent", "assignment_group")
+    if not user or not user.is_authenticated:
+        return qs.none()
+    if permissions_routing.can_supervise_routing(user):
+        return qs
+    return qs.filter(agent=user)
+
+
+# --- rules ---------------------------------------------------------------------------------------
+_FK_CONDITIONS = ("case_type", "product", "account", "service_definition")
+
+
+def _attr(name: str) -> str:
+    return f"{name}_id" if name in _FK_CONDITIONS else name
+
+
+def rule_conditions_q(case: Case) -> Q:
+    """The rules whose every condition holds for the case (blank = any)."""
+    q = Q()
+    for name in RULE_CONDITIONS:
+        value = getattr(case, _attr(name))
+        blank = Q(channel="") if name == "channel" else Q(**{f"{name}__isnull": True})
+        q &= blank if value in (None, "") else blank | Q(**{_attr(name): value})
+    return q
+
+
+def rule_matches(rule: AssignmentRule, values: dict) -> bool:
+    """The same test as `rule_conditions_q`, in Python, on a case's values (the replay)."""
+    for name in RULE_CONDITIONS:
+        wanted = getattr(rule, _attr(name))
+        if wanted in (None, ""):
+            continue
+        if values.get(name) != wanted:
+            return False
+    return True
+
+
+def rule_for_case(case: Case, *, group_id: int | None = None) -> AssignmentRule | None:
+    """The first active rule, in order, whose conditions hold; with `group_id`, only that group's
+    rules (a case already in a group keeps it: rules only distribute its work)."""
+    qs = AssignmentRule.objects.filter(rule_conditions_q(case), active=True)
+    if group_id is not None:
+        qs = qs.filter(assignment_group_id=group_id)
+    return qs.select_related("assignment_group").order_by("order", "id").first()
+
+
+def rule_requirements(rule: AssignmentRule) -> list[RoutingSkillRequirement]:
+    """The skills routing applies for the rule: its requirements when it uses skills, else none."""
+    if not rule.use_skills:
+        return []
+    cached = getattr(rule, "_prefetched_objects_cache", {}).get("skill_requirements")
+    return list(cached) if cached is not None else list(rule.skill_requirements.select_related("skill"))
+
+
+def active_rules() -> list[AssignmentRule]:
+    requirements = Prefetch("skill_requirements", queryset=RoutingSkillRequirement.objects.select_related("skill"))
+    return list(
+        AssignmentRule.objects.filter(active=True).select_related("assignment_group")
+        .prefetch_related(requirements).order_by("order", "id")
+    )
+
+
+# --- candidates and their order -------------------------------------------------------------------
+@dataclass
+class Candidate:
+    user_id: int
+    username: str
+    capacity: int
+    load: int = 0
+    open_offers: int = 0
+    last_assigned_at: datetime.datetime | None = None
+    skill_levels: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def free(self) -> int:
+        return max(self.capacity - self.load - self.open_offers, 0)
+
+
+def skills_check(levels: dict[int, int], requirements: Iterable[RoutingSkillRequirement]) -> tuple[bool, list, list]:
+    """(all mandatory met, requirements met, mandatory requirements missing)."""
+    met, missing = [], []
+    for req in requirements:
+        if levels.get(req.skill_id, 0) >= req.min_level:
+            met.append(req)
+        elif req.mandatory:
+            missing.append(req)
+    return not missing, met, missing
+
+
+def optional_score(levels: dict[int, int], requirements: Iterable[RoutingSkillRequirement]) -> int:
+    return sum(1 for r in requirements if not r.mandatory and levels.get(r.skill_id, 0) >= r.min_level)
+
+
+def order_candidates(
+    candidates: Iterable[Candidate], *, strategy: str, requirements: list[RoutingSkillRequirement] | None = None
+) -> list[Candidate]:
+    """Eligible candidates (free > 0, mandatory skills met) best first. Pure: the replay uses it too."""
+    requirements = requirements or []
+    eligible = [c for c in candidates if c.free > 0 and skills_check(c.skill_levels, requirements)[0]]
+
+    def key(c: Candidate):
+        idle = (c.last_assigned_at is not None, c.last_assigned_at or _NEVER)
+        by_strategy = ((-c.free, *idle) if strategy == RoutingStrategy.MOST_CAPACITY else idle)
+        return (-optional_score(c.skill_levels, requirements), *by_strategy, c.user_id)
+
+    return sorted(eligible, key=key)
+
+
+class _BoundedCount(Subquery):
+    """COUNT(*) over a LIMITed subquery: the count stops at the limit, so an agent with thousands
+    of active cases costs as much as one with a full inbox. The limit is a constant: with a
+    computed one PostgreSQL plans a bitmap scan of all the agent's cases (and its JIT kicks in)."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) _bounded)"
+    output_field = IntegerField()
+
+
+def _active_load(channel: str, limit: int) -> _BoundedCount:
+    rows = Case.objects.filter(
+        assigned_to=OuterRef("pk"), channel=channel, state_category__in=LOAD_CATEGORIES
+    ).order_by().values("pk")[:limit]
+    return _BoundedCount(rows)
+
+
+def _open_offers(channel: str) -> Coalesce:
+    rows = (
+        CaseOffer.objects.filter(agent=OuterRef("pk"), state=OfferState.OFFERED, case__channel=channel)
+        .order_by().values("agent").annotate(n=Count("pk")).values("n")
+    )
+    return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
+
+
+def _loads(channel: str, rows: list[dict]) -> dict[int, int]:
+    """{user id: active cases of the channel, counted up to the user's own capacity}: one query,
+    a UNION ALL of one part per distinct capacity (usually one or two)."""
+    by_capacity: dict[int, list[int]] = {}
+    for r in rows:
+        by_capacity.setdefault(r["capacity"], []).append(r["pk"])
+    parts = [
+        User.objects.filter(pk__in=ids).annotate(load=_active_load(channel, capacity)).values_list("pk", "load")
+        for capacity, ids in sorted(by_capacity.items())
+    ]
+    return dict(parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0])
+
+
+def eligible_candidates(
+    *, group_id: int, channel: str, requirements: list[RoutingSkillRequirement] | None = None,
+    exclude_user_ids: Iterable[int] | QuerySet = (),
+) -> list[Candidate]:
+    """Available members of the group with capacity for the channel, with their open offers,
+    last assignment and levels in the required skills (one query), then their active load of
+    the channel, each counted up to their own capacity (one more): two queries whatever the
+    group's size or history."""
+    capacity = AgentChannelCapacity.objects.filter(user=OuterRef("pk"), channel=channel).values("max_items")[:1]
+    skills = {
+        f"skill_{req.skill_id}": Subquery(
+            AgentSkill.objects.filter(user=OuterRef("pk"), skill_id=req.skill_id).values("level")[:1],
+            output_field=IntegerField(),
+        )
+        for req in requirements or []
+    }
+    rows = list(
+        User.objects.filter(assignment_groups=group_id, is_active=True, presence__status=Presence.AVAILABLE)
+        .exclude(pk__in=exclude_user_ids)
+        .annotate(capacity=Subquery(capacity, output_field=IntegerField()))
+        .filter(capacity__gt=0)
+        .annotate(last_assigned=F("routing_state__last_assigned_at"), offers=_open_offers(channel), **skills)
+        .values("pk", "username", "capacity", "last_assigned", "offers", *skills)
+    )
+    if not rows:
+        return []
+    loads = _loads(channel, rows)
+    return [
+        Candidate(
+            user_id=r["pk"], username=r["username"], capacity=r["capacity"], load=loads.get(r["pk"], 0),
+            open_offers=r["offers"], last_assigned_at=r["last_assigned"],
+            skill_levels={int(name[6:]): r[name] for name in skills if r[name] is not None},
+        )
+        for r in rows
+    ]
+
+
+def agents_who_declined(case: Case) -> QuerySet:
+    """Agents who rejected this case or let its offer time out: never offered it again (a
+    subquery, so the eligibility query excludes them without a round trip of its own)."""
+    return CaseOffer.objects.filter(case=case, state__in=(OfferState.REJECTED, OfferState.TIMED_OUT)).values("agent_id")
+
+
+def open_offer_id() -> Subquery:
+    """Annotation for a case queryset: the id of the case's open offer, if any."""
+    rows = CaseOffer.objects.filter(case=OuterRef("pk"), state=OfferState.OFFERED).values("pk")[:1]
+    return Subquery(rows, output_field=IntegerField())
+
+
+# --- the managers' ranking -----------------------------------------------------------------------
+@dataclass
+class RankedAgent:
+    rank: int
+    user_id: int
+    username: str
+    name: str
+    presence: str
+    available: bool
+    open_cases: int
+    capacity: int
+    free_capacity: int
+    matching_skills: list[str]
+    mandatory_skills_met: bool
+    missing_skills: list[str]
+    eligible: bool
+    reasons: list[str]
+
+
+def agent_ranking(*, case: Case, group_id: int, rule: AssignmentRule | None) -> list[RankedAgent]:
+    """Every active member of the group, ranked by availability, then matching skills (mandatory
+    ones met first, then how many of the rule's skills they have), then fewest open cases; equal
+    criteria share a rank (1, 1, 3). Also whether routing would offer them this case now, and if
+    not, why. A constant number of queries whatever the group's size."""
+    requirements = rule_requirements(rule) if rule is not None else []
+    channel = case.channel
+    members = list(
+        User.objects.filter(assignment_groups=group_id, is_active=True)
+        .annotate(
+            presence_status=F("presence__status"),
+            capacity=Subquery(
+                AgentChannelCapacity.objects.filter(user=OuterRef("pk"), channel=channel).values("max_items")[:1],
+                output_field=IntegerField(),
+            ),
+            offers=_open_offers(channel),
+        )
+        .values("pk", "username", "first_name", "last_name", "presence_status", "capacity", "offers")
+    )
+    ids = [m["pk"] for m in members]
+    totals: dict[int, int] = {}
+    of_channel: dict[int, int] = {}
+    for user_id, ch, n in (
+        Case.objects.filter(assigned_to_id__in=ids, state_category__in=LOAD_CATEGORIES)
+        .order_by().values("assigned_to_id", "channel").annotate(n=Count("pk")).values_list("assigned_to_id", "channel", "n")
+    ):
+        totals[user_id] = totals.get(user_id, 0) + n
+        if ch == channel:
+            of_channel[user_id] = n
+    levels: dict[int, dict[int, int]] = {}
+    if requirements:
+        for user_id, skill_id, level in AgentSkill.objects.filter(
+            user_id__in=ids, skill_id__in=[r.skill_id for r in requirements]
+        ).values_list("user_id", "skill_id", "level"):
+            levels.setdefault(user_id, {})[skill_id] = level
+    declined = {row["agent_id"] for row in agents_who_declined(case)} if case.pk else set()
+
+    entries = []
+    for m in members:
+        presence = m["presence_status"] or Presence.OFFLINE
+        capacity = m["capacity"] or 0
+        free = max(capacity - of_channel.get(m["pk"], 0) - m["offers"], 0)
+        mandatory_ok, met, missing = skills_check(levels.get(m["pk"], {}), requirements)
+        reasons = []
+        if presence != Presence.AVAILABLE:
+            reasons.append(f"presence is {presence}")
+        if capacity == 0:
+            reasons.append(f"no capacity set for {channel}")
+        elif free == 0:
+            reasons.append(f"at capacity for {channel}")
+        if missing:
+            reasons.append("lacks " + ", ".join(f"{r.skill.name} ≥ {r.min_level}" for r in missing))
+        if m["pk"] in declined:
+            reasons.append("rejected this case or let its offer time out")
+        entries.append(
+            RankedAgent(
+                rank=0, user_id=m["pk"], username=m["username"],
+                name=f"{m['first_name']} {m['last_name']}".strip() or m["username"], presence=presence,
+                available=presence == Presence.AVAILABLE, open_cases=totals.get(m["pk"], 0), capacity=capacity,
+                free_capacity=free, matching_skills=[r.skill.name for r in met], mandatory_skills_met=mandatory_ok,
+                missing_skills=[r.skill.name for r in missing], eligible=not reasons, reasons=reasons,
+            )
+        )
+
+    def criteria(e: RankedAgent):
+        return (not e.available, not e.mandatory_skills_met, -len(e.matching_skills), e.open_cases)
+
+    entries.sort(key=lambda e: (criteria(e), e.username))
+    previous = None
+    for position, entry in enumerate(entries, start=1):
+        entry.rank = position if criteria(entry) != previous else entries[position - 2].rank
+        previous = criteria(entry)
+    return entries
