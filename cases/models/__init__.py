@@ -16,3 +16,9 @@ from cases.models.templates import (  # noqa: F401
     TaskTemplateItem,
     TemplateState,
 )
+from cases.models.escalations import (  # noqa: F401
+    CaseTimeEntry,
+    EntitlementUsage,
+    Escalation,
+    EscalationTemplate,
+)
