@@ -6,4 +6,4 @@ class CasesConfig(AppConfig):
     verbose_name = "Cases"
 
     def ready(self) -> None:
-        from cases import permissions  # noqa: F401  (registers access policies)
+        from cases import permissions, permissions_work  # noqa: F401  (they register access policies)

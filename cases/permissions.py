@@ -10,7 +10,16 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from guardian.shortcuts import assign_perm, remove_perm
 
-from cases.models import Case, CaseGroupObjectPermission, CaseType, CaseUserObjectPermission
+from cases.models import (
+    Case,
+    CaseAttachment,
+    CaseGroupObjectPermission,
+    CaseRelatedParty,
+    CaseType,
+    CaseUserObjectPermission,
+    TaskTemplate,
+    TaskTemplateItem,
+)
 from core import access
 from customers import permissions as customer_permissions
 from customers.models import Contact
@@ -156,8 +165,73 @@ class CaseTypePolicy(access.AccessPolicy):
         return [access.AudienceEntry("relation", "Every signed-in user (the case type is active).", count=1)]
 
 
+class _OnVisibleCasePolicy(access.AccessPolicy):
+    """Rows that live on a case: internal roles see them all; others see those of the cases they
+    see (for the case's own reasons), minus the rows hidden from them."""
+
+    view_permission = "cases.view_all_cases"
+    what = "row"
+
+    def hidden_from(self, obj, user) -> bool:
+        return False
+
+    def hidden_from_customers(self, obj) -> bool:
+        return False
+
+    def relation_reasons(self, obj, user):
+        if self.hidden_from(obj, user):
+            return []
+        case_reasons = [r for r in CasePolicy().explain(obj.case, user).reasons if r.kind != "role"]
+        if not case_reasons:
+            return []
+        why = "; ".join(r.detail for r in case_reasons)
+        return [access.Reason("relation", f"The {self.what} is on {obj.case.number}, which you see: {why}", via=obj.case.number)]
+
+    def relation_audience(self, obj):
+        if self.hidden_from_customers(obj):
+            return []
+        return [
+            access.AudienceEntry(e.kind, f"Through {obj.case.number}: {e.detail}", users=e.users, count=e.count)
+            for e in CasePolicy().audience(obj.case) if e.kind in ("relation", "grant")
+        ]
+
+
+class CaseAttachmentPolicy(_OnVisibleCasePolicy):
+    what = "attachment"
+
+    def hidden_from(self, obj, user) -> bool:
+        return not obj.customer_visible and not can_work_case(user)
+
+    def hidden_from_customers(self, obj) -> bool:
+        return not obj.customer_visible
+
+
+class CaseRelatedPartyPolicy(_OnVisibleCasePolicy):
+    what = "related party"
+
+    def hidden_from(self, obj, user) -> bool:
+        return obj.party_type == "contributor" and not is_internal(user)
+
+    def hidden_from_customers(self, obj) -> bool:
+        return obj.party_type == "contributor"
+
+
+class TaskTemplatePolicy(access.AccessPolicy):
+    """Task templates are internal definitions: the roles that apply or define them read them."""
+
+    view_permission = "cases.view_tasktemplate"
+
+
+class TaskTemplateItemPolicy(access.AccessPolicy):
+    view_permission = "cases.view_tasktemplateitem"
+
+
 access.register(CaseType, CaseTypePolicy())
 access.register(Case, CasePolicy())
+access.register(CaseAttachment, CaseAttachmentPolicy())
+access.register(CaseRelatedParty, CaseRelatedPartyPolicy())
+access.register(TaskTemplate, TaskTemplatePolicy())
+access.register(TaskTemplateItem, TaskTemplateItemPolicy())
 
 
 # --- related parties, watch list, merge, task templates ------------------------------------------

@@ -54,6 +54,18 @@ def case_related_parties_for_user(*, user, case: Case) -> QuerySet[CaseRelatedPa
     return qs if is_internal(user) else qs.exclude(party_type="contributor")
 
 
+def case_related_party_list_for_user(*, user) -> QuerySet[CaseRelatedParty]:
+    """Every related party this user may see: those of the cases they see; the customer side
+    never sees internal contributors."""
+    qs = CaseRelatedParty.objects.select_related("case", "contact", "consumer", "user")
+    if not user or not user.is_authenticated:
+        return qs.none()
+    if user.has_perm("cases.view_all_cases"):
+        return qs
+    qs = qs.filter(case_id__in=case_list_for_user(user=user).values("pk"))
+    return qs if is_internal(user) else qs.exclude(party_type="contributor")
+
+
 def case_children_for_user(*, user, case: Case) -> QuerySet[Case]:
     return case_list_for_user(user=user).filter(parent=case)
 

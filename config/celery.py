@@ -16,4 +16,9 @@ app.conf.beat_schedule = {
         "schedule": 60.0,
         "kwargs": {"source": "beat"},
     },
+    # The outbox's safety net: pending messages whose first queueing was lost, or whose retry is due.
+    "requeue-due-notifications": {
+        "task": "notifications.tasks.requeue_due_notifications_task",
+        "schedule": 60.0,
+    },
 }

@@ -50,6 +50,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "customers.*",
         "catalog.*",
         "cases.*",
+        "notifications.*",
         "core.view_*",
         "auth.view_group",
         "authtoken.*",

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "customers",
     "catalog",
     "cases",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -114,6 +115,11 @@ CACHES = {
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="support@localhost")
+# The outbox (notifications/): when the beat queues a pending message again, how often a send is
+# tried, and the domain of the Message-IDs that let replies thread back.
+NOTIFICATION_REQUEUE_AFTER_SECONDS = env.int("NOTIFICATION_REQUEUE_AFTER_SECONDS", default=120)
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=6)
+NOTIFICATION_MESSAGE_ID_DOMAIN = env("NOTIFICATION_MESSAGE_ID_DOMAIN", default="casedesk.localhost")
 
 # --- Celery -------------------------------------------------------------------------------
 # Default broker: kombu's filesystem transport, so a real worker and beat run with no server.

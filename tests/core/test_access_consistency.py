@@ -5,6 +5,8 @@ import datetime
 import pytest
 
 from cases import selectors as case_selectors
+from cases import selectors_attachments as case_attachment_selectors
+from cases import selectors_work as case_work_selectors
 from catalog import selectors as catalog_selectors
 from core import access
 from customers import selectors as customer_selectors
@@ -38,6 +40,12 @@ SELECTORS = {
     "catalog.entitlement": catalog_selectors.entitlement_list_for_user,
     "cases.casetype": case_selectors.case_type_list_for_user,
     "cases.case": case_selectors.case_list_for_user,
+    "cases.casetask": case_work_selectors.case_task_list_for_user,
+    "cases.caseline": case_work_selectors.case_line_list_for_user,
+    "cases.caseattachment": case_attachment_selectors.case_attachment_list_for_user,
+    "cases.caserelatedparty": case_selectors.case_related_party_list_for_user,
+    "cases.tasktemplate": case_selectors.task_template_list_for_user,
+    "cases.tasktemplateitem": case_selectors.task_template_item_list_for_user,
 }
 
 
@@ -73,7 +81,8 @@ def spread(world):
         f.CaseTypeFactory(), f.CaseTypeFactory(active=False),
         f.ContactRelationshipFactory(contact=world.contacts["customer"], account=world.child_account),
     ]
-    rows += _cases(world, consumer)
+    cases = _cases(world, consumer)
+    rows += cases + _on_cases(world, cases)
     rows += list(world.contacts.values()) + [world.account, world.child_account, world.other_account]
     rows += [world.partner_account, world.group] + [u for u in world.users.values() if u]
     rows += list(world.partner_account.relationships_out.all())
@@ -96,6 +105,29 @@ def _cases(world, consumer):
         ),
     ]
     return made
+
+
+def _on_cases(world, cases):
+    """Tasks (visible and internal), lines, attachments (visible and internal), related parties
+    (an authorized contact and an internal contributor) and templates, across the cases."""
+    from cases import services as case_services
+
+    rows = []
+    for case in cases:
+        rows += [
+            f.CaseTaskFactory(case=case, visible_to_customer=True),
+            f.CaseTaskFactory(case=case, assignment_group=world.group),
+            f.CaseLineFactory(case=case),
+            f.CaseAttachmentFactory(case=case),
+            f.CaseAttachmentFactory(case=case, customer_visible=False),
+            case_services.case_party_add(actor=None, case=case, party_type="contributor", user=world.users["agent"]),
+        ]
+    rows.append(case_services.case_party_add(
+        actor=None, case=cases[2], party_type="authorized_contact", contact=world.contacts["customer"],
+    ))
+    template = f.TaskTemplateFactory()
+    rows += [template, f.TaskTemplateItemFactory(template=template)]
+    return rows
 
 
 @pytest.mark.parametrize("persona", [p for p in PERSONAS if p != "anonymous"])

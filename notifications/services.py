@@ -1,0 +1,139 @@
+"""Every write to the outbox. Callers enqueue inside their own transaction; the message leaves
+the process only after commit, from a Celery task, and at most once per row."""
+import logging
+from datetime import timedelta
+from email.utils import make_msgid
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+
+from notifications.choices import NotificationState
+from notifications.models import Notification
+
+log = logging.getLogger(__name__)
+
+__all__ = ["notification_enqueue", "notification_requeue_due", "notification_resend", "notification_send"]
+
+
+def _related_ref(obj: models.Model | None) -> str:
+    return "" if obj is None else f"{obj._meta.label_lower}:{obj.pk}"
+
+
+def notification_enqueue(
+    *,
+    event: str,
+    subject: str,
+    body: str,
+    recipient=None,
+    to_address: str = "",
+    dedupe_key: str | None = None,
+    related: models.Model | None = None,
+    headers: dict | None = None,
+) -> Notification:
+    """Write one outbox row (in the caller's transaction) and queue its sending after commit.
+    With a `dedupe_key` already used, the existing row is returned and nothing more is sent."""
+    to_address = to_address or getattr(recipient, "email", "") or ""
+    if recipient is None and not to_address:
+        raise ValidationError({"to_address": "A notification needs a recipient or an address."})
+    if dedupe_key:
+        existing = Notification.objects.filter(dedupe_key=dedupe_key).first()
+        if existing is not None:
+            return existing
+    row = Notification(
+        event=event, subject=subject[:255], body=body, recipient=recipient, to_address=to_address,
+        dedupe_key=dedupe_key or None, related=_related_ref(related), headers=headers or {},
+        next_attempt_at=timezone.now() + timedelta(seconds=settings.NOTIFICATION_REQUEUE_AFTER_SECONDS),
+    )
+    try:
+        with transaction.atomic():
+            row.save()
+    except IntegrityError:
+        if dedupe_key:  # a concurrent writer took the key first
+            return Notification.objects.get(dedupe_key=dedupe_key)
+        raise
+    transaction.on_commit(lambda pk=row.pk: _queue(pk))
+    return row
+
+
+def _queue(notification_id: int) -> None:
+    """Hand the row to the broker. If the broker is down the row stays pending and the beat
+    queues it again once `next_attempt_at` passes: delayed, never lost."""
+    from notifications.tasks import send_notification_task
+
+    try:
+        send_notification_task.delay(notification_id)
+    except Exception:  # broker outage: the beat's re-queue picks the row up
+        log.warning("could not queue notification %s; the beat will retry", notification_id, exc_info=True)
+
+
+def notification_send(notification_id: int) -> Notification | None:
+    """Send one pending row. The row lock and the state check make a second delivery of the
+    same task a no-op, so a message is never sent twice."""
+    with transaction.atomic():
+        row = Notification.objects.select_for_update().filter(pk=notification_id).first()
+        if row is None or row.state != NotificationState.PENDING:
+            return row
+        now = timezone.now()
+        address = row.to_address or getattr(row.recipient, "email", "")
+        try:
+            if not address:
+                raise ValueError("The recipient has no email address.")
+            row.message_id = row.message_id or make_msgid(domain=settings.NOTIFICATION_MESSAGE_ID_DOMAIN)
+            message = EmailMessage(
+                subject=row.subject, body=row.body, from_email=settings.DEFAULT_FROM_EMAIL, to=[address],
+                headers={"Message-ID": row.message_id, **row.headers},
+            )
+            message.send(fail_silently=False)
+        except Exception as exc:  # noqa: BLE001  (any delivery error is recorded on the row)
+            row.attempts += 1
+            row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            if row.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS or not address:
+                row.mark_failed()
+                row.next_attempt_at = None
+            else:  # exponential backoff: 1, 2, 4, 8 ... minutes
+                row.next_attempt_at = now + timedelta(minutes=2 ** (row.attempts - 1))
+            row.save()
+            return row
+        row.attempts += 1
+        row.mark_sent()
+        row.sent_at, row.next_attempt_at, row.last_error = now, None, ""
+        row.save()
+        return row
+
+
+def notification_requeue_due(*, limit: int = 500) -> int:
+    """The beat's safety net: queue pending rows whose time has come (their first message was
+    lost, the broker was down, or a retry is due). Moves each row's next attempt forward so a
+    row waiting in the queue is not queued again every minute."""
+    now = timezone.now()
+    later = now + timedelta(seconds=settings.NOTIFICATION_REQUEUE_AFTER_SECONDS)
+    with transaction.atomic():
+        ids = list(
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(state=NotificationState.PENDING, next_attempt_at__lte=now)
+            .order_by("next_attempt_at")
+            .values_list("pk", flat=True)[:limit]
+        )
+        Notification.objects.filter(pk__in=ids).update(next_attempt_at=later)
+    for pk in ids:
+        _queue(pk)
+    return len(ids)
+
+
+@transaction.atomic
+def notification_resend(*, actor, notification: Notification) -> Notification:
+    """Send a failed (or already sent) message again, from the admin."""
+    if actor is not None and not actor.has_perm("notifications.change_notification"):
+        raise PermissionDenied("You cannot resend notifications.")
+    row = Notification.objects.select_for_update().get(pk=notification.pk)
+    if row.state == NotificationState.PENDING:
+        return row
+    row.requeue()
+    row.attempts, row.last_error = 0, ""
+    row.next_attempt_at = timezone.now() + timedelta(seconds=settings.NOTIFICATION_REQUEUE_AFTER_SECONDS)
+    row.save()
+    transaction.on_commit(lambda pk=row.pk: _queue(pk))
+    return row

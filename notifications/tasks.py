@@ -1,0 +1,15 @@
+from celery import shared_task
+
+
+@shared_task(acks_late=True)
+def send_notification_task(notification_id: int) -> None:
+    from notifications.services import notification_send
+
+    notification_send(notification_id)
+
+
+@shared_task(acks_late=True)
+def requeue_due_notifications_task() -> int:
+    from notifications.services import notification_requeue_due
+
+    return notification_requeue_due()
