@@ -7,3 +7,5 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         from cases import permissions, permissions_work  # noqa: F401  (they register access policies)
+        from cases import permissions_escalations  # noqa: F401  (escalation access policies)
+        from cases.services import entitlements  # noqa: F401  (registers the entitlement resolver and hooks)

@@ -21,4 +21,6 @@ app.conf.beat_schedule = {
         "task": "notifications.tasks.requeue_due_notifications_task",
         "schedule": 60.0,
     },
+    # Auto-close of resolved cases: day-5 reminders and day-10 closes (idempotent, re-runnable).
+    "scan-auto-close": {"task": "cases.tasks.autoclose.scan_auto_close_task", "schedule": 3600.0},
 }

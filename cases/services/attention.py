@@ -3,7 +3,9 @@
 `needs_attention` is set when:
 - a blocking record resolves: a case task ending (cases.services.work), or the customer answering
   a request for information (below);
-- the customer side, or anyone other than the case's assignee, adds a comment (journal).
+- the customer side, or anyone other than the case's assignee, adds a comment (journal); an
+  agent's comment on a case nobody is assigned to flags nothing (there is no owner to tell), as
+  for replies on case tasks.
 Only the assignee, a manager or an admin clears it (`case_attention_clear`, and PATCH
 `needs_attention: false` goes through the same check).
 
@@ -27,7 +29,7 @@ __all__ = ["case_attention_clear", "case_attention_on_comment", "case_blocked_by
 def case_attention_on_comment(case: Case, actor, kind: str | None) -> None:
     """Called by case_comment_add before it saves the case: flag it for its owner when someone
     else commented. Only the in-memory case changes; the caller saves."""
-    if kind == Actor.CUSTOMER or actor is None or case.assigned_to_id != actor.pk:
+    if kind == Actor.CUSTOMER or case.assigned_to_id not in (None, getattr(actor, "pk", None)):
         case.needs_attention = True
 
 

@@ -34,7 +34,9 @@ from cases import events, hooks
 from cases.choices import EventKind, StateCategory
 from cases.models import Case, Escalation, LifecycleTransition
 from cases.models.escalations import OPEN_ESCALATION_STATES
+from cases.services.notices import case_customer_recipient
 from core.exceptions import Conflict
+from notifications.services import notification_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -135,15 +137,6 @@ def _lock_if(queryset, case_id: int) -> Case | None:
     return queryset.exclude(_escalated_q()).select_for_update().filter(pk=case_id).first()
 
 
-def _reminder_recipient(case: Case) -> dict:
-    party = case.contact or case.consumer
-    if party is None:
-        return {}
-    if party.user_id:
-        return {"recipient": party.user, "to_address": party.user.email or party.email}
-    return {"to_address": party.email} if party.email else {}
-
-
 @transaction.atomic
 def case_auto_close_remind(*, case_id: int, now=None) -> bool:
     """Day AUTO_CLOSE_REMINDER_DAYS: remind the customer, once per resolution."""
@@ -156,10 +149,8 @@ def case_auto_close_remind(*, case_id: int, now=None) -> bool:
     case.version += 1
     case.save(update_fields=["auto_close_reminded_at", "version", "updated_at"])
     hooks.case_changed(case)
-    recipient = _reminder_recipient(case)
+    recipient = case_customer_recipient(case)
     if recipient:
-        from notifications.services import notification_enqueue
-
         days = settings.AUTO_CLOSE_DAYS - settings.AUTO_CLOSE_REMINDER_DAYS
         notification_enqueue(
             event="case.auto_close_reminder",

@@ -208,6 +208,11 @@ ATTACHMENT_ALLOWED_TYPES = env.list(
         "text/plain", "text/csv", "application/json",
     ],
 )
+# Auto-close of resolved cases (reference 2.2; cases.services.autoclose). On by default here,
+# unlike the reference's inactive flow: see docs/architecture.md, "Auto-close".
+AUTO_CLOSE_ENABLED = env.bool("AUTO_CLOSE_ENABLED", default=True)
+AUTO_CLOSE_REMINDER_DAYS = env.int("AUTO_CLOSE_REMINDER_DAYS", default=5)
+AUTO_CLOSE_DAYS = env.int("AUTO_CLOSE_DAYS", default=10)
 # Seconds without a worker heartbeat after which /healthz/ reports the worker as missing.
 WORKER_HEARTBEAT_STALE_AFTER = env.int("WORKER_HEARTBEAT_STALE_AFTER", default=180)
 
