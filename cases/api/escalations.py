@@ -145,6 +145,7 @@ class CaseTimeEntrySerializer(serializers.ModelSerializer):
 
 
 class CaseBlockerSerializer(serializers.ModelSerializer):
+    reason = serializers.CharField(read_only=True, help_text="customer_info, task, problem_workaround, other")
     reason_label = serializers.CharField(source="get_reason_display", read_only=True)
     task_number = serializers.CharField(source="task.number", read_only=True, allow_null=True, default=None)
 

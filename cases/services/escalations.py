@@ -370,10 +370,13 @@ def escalation_update(*, actor, instance: Escalation, **fields) -> Escalation:
         refused = [n for n in ACCOUNT_ONLY if fields.get(n) is not None]
         if refused:
             raise ValidationError({name: "Only account escalations are assigned." for name in refused})
-    if not escalation.is_open and fields:
-        raise InvalidTransition(action="update", state=escalation.state, allowed=escalation_allowed_actions(escalation, actor))
     watch_list = fields.pop("watch_list", None)
+    if watch_list is not None and {u.pk for u in watch_list} == set(escalation.watch_list.values_list("pk", flat=True)):
+        watch_list = None  # unchanged (the admin form repeats it)
     before = {name: getattr(escalation, name) for name in ("severity", "justification", *ACCOUNT_ONLY)}
+    moved = watch_list is not None or any(before[name] != value for name, value in fields.items())
+    if moved and not escalation.is_open:
+        raise InvalidTransition(action="update", state=escalation.state, allowed=escalation_allowed_actions(escalation, actor))
     model_apply(escalation, fields)
     errors = _assignment_errors(escalation)
     if errors:
