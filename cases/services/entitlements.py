@@ -136,7 +136,10 @@ def case_entitlement_on_case_created(case: Case) -> None:
 
 def _usage_note(case: Case, entitlement: Entitlement, usage: EntitlementUsage, what: str, actor=None) -> None:
     unit = entitlement.get_unit_display().lower()
-    body = f"Entitlement '{entitlement}': {usage.charged} {unit} used for {what}; {entitlement.remaining_units} left."
+    body = (
+        f"Entitlement '{entitlement}': {usage.charged} {unit} used for {what}; "
+        f"{entitlement.remaining_units} {unit} left."
+    )
     if usage.overage:
         body += f" No units left for {usage.overage} {unit}: recorded as overage."
     events.case_event_record(case=case, kind=EventKind.WORK_NOTE, actor=actor, body=body)
