@@ -377,7 +377,7 @@ def escalation_update(*, actor, instance: Escalation, **fields) -> Escalation:
     moved = watch_list is not None or any(before[name] != value for name, value in fields.items())
     if moved and not escalation.is_open:
         raise InvalidTransition(action="update", state=escalation.state, allowed=escalation_allowed_actions(escalation, actor))
-    model_apply(escalation, fields)
+    model_apply(escalation, fields, exclude_clean=("state", "number"))  # state: FSM-only
     errors = _assignment_errors(escalation)
     if errors:
         raise ValidationError(errors)
@@ -399,11 +399,12 @@ def escalation_update(*, actor, instance: Escalation, **fields) -> Escalation:
 def _template_save(actor, template: EscalationTemplate, fields: dict) -> EscalationTemplate:
     if actor is not None:
         permissions_escalations.require_can_manage_escalation_templates(actor)
+    if fields.get("is_default", template.is_default):  # the new default replaces the old one
+        kind = fields.get("applies_to", template.applies_to)
+        EscalationTemplate.objects.filter(applies_to=kind, is_default=True).exclude(pk=template.pk).update(
+            is_default=False
+        )
     model_apply(template, fields)
-    if template.is_default:
-        EscalationTemplate.objects.filter(applies_to=template.applies_to, is_default=True).exclude(
-            pk=template.pk
-        ).update(is_default=False)
     template.save()
     return template
 
