@@ -101,8 +101,12 @@ def _due_for_close(now):
     )
 
 
+def _ids_query(queryset, after: int, limit: int):
+    return queryset.exclude(_escalated_q()).filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[:limit]
+
+
 def _ids_after(queryset, after: int, limit: int) -> list[int]:
-    return list(queryset.exclude(_escalated_q()).filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[:limit])
+    return list(_ids_query(queryset, after, limit))
 
 
 def auto_close_scan(*, now=None, batch: int = BATCH) -> dict:
