@@ -41,11 +41,14 @@ def escalation_summaries_for_cases(case_ids) -> dict[int, Escalation]:
     return latest
 
 
-def case_time_entries_for_user(*, user, case: Case) -> QuerySet[CaseTimeEntry]:
+def case_time_entry_list_for_user(*, user) -> QuerySet[CaseTimeEntry]:
     """Time worked is internal: agents read it, the customer side never does."""
-    if not user or not user.has_perm("cases.view_casetimeentry"):
-        return CaseTimeEntry.objects.none()
-    return case.time_entries.select_related("agent", "entitlement").order_by("-created_at", "-id")
+    qs = CaseTimeEntry.objects.select_related("case", "agent", "entitlement")
+    return qs if user and user.has_perm("cases.view_casetimeentry") else qs.none()
+
+
+def case_time_entries_for_user(*, user, case: Case) -> QuerySet[CaseTimeEntry]:
+    return case_time_entry_list_for_user(user=user).filter(case=case).order_by("-created_at", "-id")
 
 
 def entitlement_usage_for_user(*, user) -> QuerySet[EntitlementUsage]:

@@ -250,3 +250,25 @@ def test_commands_answer_with_the_escalation(api_as, escalated):
     assert response.data["trend"] == "declining"
     response = api_as("agent").post(url(escalated, "de-escalate"), {"reason": "Fixed"})
     assert (response.data["state"], response.data["allowed_actions"]) == ("closed", [])
+
+
+SECRET = "SECRET-ESCALATION-9c1e"
+
+
+def test_escalation_internals_never_reach_the_customer_side(api_as, world, open_case):
+    e = esc.escalation_request(
+        actor=world.users["agent"], case=open_case, reason="inactivity", severity="high", justification=SECRET
+    )
+    esc.escalation_update_trend(actor=world.users["agent"], escalation=e, trend="declining", comment=SECRET)
+    urls = [
+        "/api/v1/escalations/", url(e), "/api/v1/cases/", f"/api/v1/cases/{open_case.pk}/",
+        f"/api/v1/cases/{open_case.pk}/activity/", f"/api/v1/cases/{open_case.pk}/comments/",
+    ]
+    for persona in ("customer", "customer_admin", "partner"):
+        client = api_as(persona)
+        for address in urls:
+            response = client.get(address)
+            assert_status(response, 200)
+            text = response.content.decode()
+            assert SECRET not in text and '"severity"' not in text and '"trend"' not in text, address
+    assert SECRET in api_as("agent").get(f"/api/v1/cases/{open_case.pk}/activity/").content.decode()
