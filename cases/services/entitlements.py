@@ -3,7 +3,8 @@
 Candidates for a case are the entitlements that are active, in date (start <= today <= end, an
 open end allowed), list the case's channel, belong to the case's account or consumer, and whose
 every other set field (product, asset, sold product, install base item, contract) is the case's
-own. A per-unit entitlement with no units left is not a candidate. Each candidate scores the
+own (a contract also covers the sold products, and their assets, sold under it). A per-unit
+entitlement with no units left is not a candidate. Each candidate scores the
 weights of what it matches: account/consumer 1, product 2, asset / sold product / install base
 item 3 each, contract 4; the highest score wins. Ties: the one that ends first (open-ended last),
 then the oldest (lowest id), so the choice never depends on row order.
@@ -50,6 +51,17 @@ def _today() -> datetime.date:
     return timezone.localdate()
 
 
+def _case_contracts(case: Case) -> set[int]:
+    """The case's contract, and the contract its sold product (or its asset's sold product) was
+    sold under: a contract entitlement covers what was sold under the contract (reference 3.5)."""
+    contracts = {case.contract_id}
+    if case.sold_product_id:
+        contracts.add(case.sold_product.contract_id)
+    if case.asset_id and case.asset.sold_product_id:
+        contracts.add(case.asset.sold_product.contract_id)
+    return contracts - {None}
+
+
 def entitlement_candidates(case: Case, *, on: datetime.date | None = None) -> list[tuple[int, Entitlement]]:
     """(score, entitlement) for every candidate of the case, best first."""
     on = on or _today()
@@ -62,6 +74,7 @@ def entitlement_candidates(case: Case, *, on: datetime.date | None = None) -> li
     rows = Entitlement.objects.filter(
         owner, Q(ends_on__isnull=True) | Q(ends_on__gte=on), active=True, starts_on__lte=on
     ).order_by("id")
+    contracts = _case_contracts(case)
     scored = []
     for entitlement in rows:
         if case.channel not in (entitlement.channels or []):  # a JSON list: checked here, portable
@@ -73,7 +86,7 @@ def entitlement_candidates(case: Case, *, on: datetime.date | None = None) -> li
             wanted = getattr(entitlement, f"{name}_id")
             if wanted is None:
                 continue
-            if wanted != getattr(case, f"{name}_id"):
+            if wanted not in (contracts if name == "contract" else {getattr(case, f"{name}_id")}):
                 fits = False
                 break
             score += weight

@@ -114,6 +114,17 @@ def test_weights_contract_over_asset_over_product_over_account(world):
     assert case.entitlement == by_contract
 
 
+def test_a_contract_entitlement_covers_what_was_sold_under_it(world):
+    contract = ContractFactory(account=world.account)
+    product = ProductFactory()
+    sold = SoldProductFactory(account=world.account, product=product, contract=contract)
+    asset = AssetFactory(account=world.account, product=product, sold_product=sold)
+    by_contract = ent(world.account, contract=contract)
+    assert new_case(world, asset=asset).entitlement == by_contract
+    assert new_case(world, sold_product=sold).entitlement == by_contract
+    assert new_case(world, asset=AssetFactory(account=world.account, product=product)).entitlement is None
+
+
 def test_matches_add_up(world):
     product = ProductFactory()
     sold = SoldProductFactory(account=world.account, product=product)

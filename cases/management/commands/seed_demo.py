@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from cases import services as case_services
+from cases.demo_escalations import seed_escalations
 from cases.models import Case, CaseType, Lifecycle
 from catalog import services as catalog_services
 from catalog.models import (
@@ -68,6 +69,7 @@ class Command(BaseCommand):
         self.catalog()
         self.cases(users, groups, accounts)
         self.work_items(users, groups)
+        seed_escalations(self, users, groups)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({self.created} records added)."))
 
     # --- helpers -------------------------------------------------------------------------------
