@@ -1,6 +1,7 @@
 """Admin for escalations, escalation templates, time worked and the entitlement usage ledger.
 Saves go through the services; the escalation's state is read-only and its transitions are admin
 actions calling the same services as the API."""
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 
@@ -24,8 +25,16 @@ def _run_each(model_admin, request, queryset, call, done: str) -> None:
         model_admin.message_user(request, f"{ok} {done}.", messages.SUCCESS)
 
 
+class EscalationTemplateForm(forms.ModelForm):
+    def _get_validation_exclusions(self):
+        """The one-default rule is the service's: a new default replaces the old one before it
+        validates (the form alone would refuse a second default)."""
+        return {*super()._get_validation_exclusions(), "is_default"}
+
+
 @admin.register(EscalationTemplate)
 class EscalationTemplateAdmin(ServiceAdmin):
+    form = EscalationTemplateForm
     create_service = services.escalation_template_create
     update_service = services.escalation_template_update
     list_display = ["name", "applies_to", "active", "is_default", "skip_approval", "approval_group", "add_case_group_manager"]
