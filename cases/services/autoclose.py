@@ -101,12 +101,17 @@ def _due_for_close(now):
     )
 
 
-def _ids_query(queryset, after: int, limit: int):
-    return queryset.exclude(_escalated_q()).filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[:limit]
-
-
-def _ids_after(queryset, after: int, limit: int) -> list[int]:
-    return list(_ids_query(queryset, after, limit))
+def _due_batch(queryset, key: str, after_key, skipped: set, limit: int):
+    """The next due rows in the order of their partial index (`key`, then id), from `after_key`
+    on: a batch reads about `limit` index entries however long the backlog. Rows handled in this
+    run have left the due list; the ones left behind (`skipped`: failed, or no longer due) are
+    excluded by id."""
+    queryset = queryset.exclude(_escalated_q())
+    if after_key is not None:
+        queryset = queryset.filter(**{f"{key}__gte": after_key})
+    if skipped:
+        queryset = queryset.exclude(pk__in=sorted(skipped))
+    return queryset.order_by(key, "pk").values_list(key, "pk")[:limit]
 
 
 def auto_close_scan(*, now=None, batch: int = BATCH) -> dict:
@@ -116,23 +121,29 @@ def auto_close_scan(*, now=None, batch: int = BATCH) -> dict:
     if not settings.AUTO_CLOSE_ENABLED:
         return counts
     now = now or timezone.now()
-    for due, service, done in (
-        (_due_for_reminder, case_auto_close_remind, "reminded"),
-        (_due_for_close, case_auto_close, "closed"),
+    for due, key, service, done in (
+        (_due_for_reminder, "resolved_at", case_auto_close_remind, "reminded"),
+        (_due_for_close, "auto_close_reminded_at", case_auto_close, "closed"),
     ):
-        after = 0
+        after_key, skipped, handled = None, set(), set()
         while True:
-            ids = _ids_after(due(now), after, batch)
-            if not ids:
+            rows = list(_due_batch(due(now), key, after_key, skipped, batch))
+            if not rows:
                 break
-            for case_id in ids:
-                try:
-                    if service(case_id=case_id, now=now):
-                        counts[done] += 1
-                except (ValidationError, PermissionDenied, Conflict) as exc:  # stays due: next run retries
-                    counts["failed"] += 1
-                    logger.warning("auto-close: case %s not %s: %s", case_id, done, exc)
-            after = ids[-1]
+            for _, case_id in rows:
+                ok = False
+                if case_id not in handled:  # a handled row seen again would loop: leave it
+                    try:
+                        ok = service(case_id=case_id, now=now)
+                    except (ValidationError, PermissionDenied, Conflict) as exc:  # stays due: next run retries
+                        counts["failed"] += 1
+                        logger.warning("auto-close: case %s not %s: %s", case_id, done, exc)
+                handled.add(case_id)
+                if ok:
+                    counts[done] += 1
+                else:
+                    skipped.add(case_id)
+            after_key = rows[-1][0]
     return counts
 
 

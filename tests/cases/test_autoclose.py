@@ -283,15 +283,20 @@ def test_the_scan_queries_do_not_grow_with_cases_not_due(world):
 @pytest.mark.services
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="reads PostgreSQL's query plan")
 @pytest.mark.parametrize(
-    "due, index", [(autoclose._due_for_reminder, "case_autoclose_remind"), (autoclose._due_for_close, "case_autoclose_close")]
+    "due, key, index",
+    [
+        (autoclose._due_for_reminder, "resolved_at", "case_autoclose_remind"),
+        (autoclose._due_for_close, "auto_close_reminded_at", "case_autoclose_close"),
+    ],
 )
-def test_the_due_lists_read_through_their_partial_index(due, index):
+def test_the_due_lists_read_through_their_partial_index(due, key, index):
     """The scan's own query (due rows, minus escalated ones, by id batches). A test table is tiny,
     so sequential scans are switched off to see which index the planner picks."""
     from django.db import transaction
     from django.utils import timezone
 
-    sql, params = autoclose._ids_query(due(timezone.now()), 0, 200).query.sql_with_params()
+    now = timezone.now()  # a later batch: the cursor's conditions must not lose the index
+    sql, params = autoclose._due_batch(due(now), key, now - 30 * DAY, {1, 2}, 200).query.sql_with_params()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute(f"EXPLAIN {sql}", params)
