@@ -7,6 +7,8 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         from cases import permissions, permissions_work  # noqa: F401  (they register access policies)
+        from cases import permissions_escalations  # noqa: F401  (escalation access policies)
+        from cases.services import entitlements  # noqa: F401  (registers the entitlement resolver and hooks)
         from cases.services.parties import case_parties_login_moved
         from customers import hooks as customer_hooks
 

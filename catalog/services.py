@@ -181,6 +181,26 @@ def entitlement_update(*, actor, instance: Entitlement, **fields) -> Entitlement
     return _update(Entitlement, actor, instance, fields)
 
 
+def entitlement_lock(entitlement: Entitlement) -> Entitlement:
+    """The entitlement's row, locked until the caller's transaction ends (consume units next)."""
+    return Entitlement.objects.select_for_update().get(pk=entitlement.pk)
+
+
+@transaction.atomic
+def entitlement_units_consume(*, entitlement: Entitlement, units: Decimal) -> tuple[Decimal, Decimal]:
+    """Take `units` off a per-unit entitlement's remaining units (internal callers: a closed case,
+    time worked). Remaining units never go below zero: returns (charged, overage), the overage
+    being what could not be taken, for the caller to record and flag."""
+    locked = entitlement_lock(entitlement)
+    if not locked.per_unit or locked.remaining_units is None or units <= 0:
+        return Decimal(0), Decimal(0)
+    charged = min(units, locked.remaining_units)
+    locked.remaining_units -= charged
+    locked.save(update_fields=["remaining_units", "updated_at"])
+    entitlement.remaining_units = locked.remaining_units
+    return charged, units - charged
+
+
 def _service_id(fields: dict, name: str | None) -> dict:
     if not fields.get("service_id") and name:
         fields = {**fields, "service_id": service_id_from_name(name)}
