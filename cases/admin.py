@@ -81,6 +81,62 @@ _CASE_READONLY = [
 ]
 
 
+EXTRA_PREFIX = "extra__"
+
+
+def _extra_form_field(field: CaseTypeField) -> forms.Field:
+    common = {"label": field.label, "help_text": field.help_text, "required": field.required}
+    kind = CaseTypeField.Kind
+    if field.kind == kind.NUMBER:
+        return forms.DecimalField(**common)
+    if field.kind == kind.DATE:
+        return forms.DateField(widget=admin.widgets.AdminDateWidget, **common)
+    if field.kind == kind.BOOLEAN:
+        return forms.BooleanField(**{**common, "required": False})
+    if field.kind == kind.CHOICE:
+        return forms.ChoiceField(choices=[("", "---------")] + [(c, c) for c in field.choices], **common)
+    return forms.CharField(**common)
+
+
+class CaseExtraForm(forms.ModelForm):
+    """The case type's extra fields as typed inputs (`extra__<name>`), gathered into `extra` for
+    the service, which validates them as it does for the API."""
+
+    case_type_fields: list[CaseTypeField] = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        stored = (self.instance.extra or {}) if self.instance.pk else {}
+        for field in self.case_type_fields:
+            if field.name in stored:
+                self.initial.setdefault(EXTRA_PREFIX + field.name, stored[field.name])
+
+    def clean(self):
+        cleaned = super().clean()
+        extra = {}
+        for field in self.case_type_fields:
+            value = cleaned.get(EXTRA_PREFIX + field.name)
+            if value in (None, ""):
+                continue
+            extra[field.name] = value if isinstance(value, bool) else (
+                value.isoformat() if hasattr(value, "isoformat") else str(value)
+            )
+        cleaned["extra"] = extra
+        return cleaned
+
+    def add_error(self, field, error):
+        # The service names extra fields "extra.<name>"; show them on their inputs.
+        if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+            for name in list(error.error_dict):
+                if name.startswith("extra.") and EXTRA_PREFIX + name[6:] in self.fields:
+                    super().add_error(EXTRA_PREFIX + name[6:], error.error_dict.pop(name))
+            if not error.error_dict:
+                return
+        if isinstance(field, str) and field.startswith("extra.") and EXTRA_PREFIX + field[6:] in self.fields:
+            field = EXTRA_PREFIX + field[6:]
+        super().add_error(field, error)
+
+
 @admin.register(Case)
 class CaseAdmin(ServiceAdmin):
     create_service = services.case_create
@@ -121,6 +177,30 @@ class CaseAdmin(ServiceAdmin):
     def get_queryset(self, request):
         return selectors.case_list_for_user(user=request.user)
 
+    # --- the case type's extra fields as typed inputs -------------------------------------------
+    def _case_type_fields(self, request, obj=None) -> list[CaseTypeField]:
+        case_type_id = obj.case_type_id if obj is not None else request.POST.get("case_type") or request.GET.get("case_type")
+        if not case_type_id or not str(case_type_id).isdigit():
+            return []
+        return list(CaseTypeField.objects.filter(case_type_id=case_type_id).order_by("order", "id"))
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = [
+            (name, {**options, "fields": [f for f in options["fields"] if f != "extra"]})
+            for name, options in super().get_fieldsets(request, obj)
+        ]
+        extra = self._case_type_fields(request, obj)
+        if extra:
+            title = f"{obj.case_type if obj is not None else 'Case type'} fields"
+            fieldsets.append((title, {"fields": [EXTRA_PREFIX + f.name for f in extra]}))
+        return fieldsets
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        extra = self._case_type_fields(request, obj)
+        attrs = {EXTRA_PREFIX + f.name: _extra_form_field(f) for f in extra}
+        kwargs["form"] = type("CaseForm", (CaseExtraForm,), {**attrs, "case_type_fields": extra})
+        return super().get_form(request, obj, change=change, **kwargs)
+
     def get_inline_instances(self, request, obj=None):
         return super().get_inline_instances(request, obj) if obj is not None else []
 
@@ -133,6 +213,8 @@ class CaseAdmin(ServiceAdmin):
         kwargs = _service_kwargs(form)
         # Only what the admin touched: an untouched priority is derived from impact x urgency.
         kwargs = {k: v for k, v in kwargs.items() if k in form.changed_data or (not change and k != "priority")}
+        if any(name.startswith(EXTRA_PREFIX) for name in form.changed_data) or "case_type" in form.changed_data:
+            kwargs["extra"] = form.cleaned_data.get("extra", {})
         try:
             if change:
                 return services.case_update(actor=request.user, instance=form.instance, **kwargs)

@@ -8,3 +8,7 @@ class CasesConfig(AppConfig):
     def ready(self) -> None:
         from cases import permissions, permissions_work  # noqa: F401  (they register access policies)
         from cases.services import routing  # noqa: F401  (routing hooks; its permissions register access policies)
+        from cases.services.parties import case_parties_login_moved
+        from customers import hooks as customer_hooks
+
+        customer_hooks.register_login_changed(case_parties_login_moved)

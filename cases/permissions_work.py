@@ -4,7 +4,8 @@
 - `case_task_agent` (back office) holds `cases.view_casetask`/`change_casetask` only: it sees and
   works the tasks assigned to it, routed to one of its assignment groups, or that it opened.
 - The customer side sees the tasks marked `visible_to_customer`, and the lines, of the cases it
-  can see (`cases.permissions.case_scope_q`); it changes neither (it comments on the case).
+  can see (`cases.permissions.case_scope_q`). On its visible tasks it replies and closes them
+  (reference 5.4); it edits no task fields and never changes lines.
 Writes: creating needs `add_casetask`/`add_caseline`; changing needs `change_*` plus sight of
 the row as above."""
 from django.core.exceptions import PermissionDenied
@@ -49,6 +50,14 @@ def can_change_task(user, task: CaseTask) -> bool:
 def require_can_change_task(user, task: CaseTask) -> None:
     if not can_change_task(user, task):
         raise PermissionDenied("Only agents and the back office the task is routed to work case tasks.")
+
+
+def is_task_customer(user, task: CaseTask) -> bool:
+    """The customer side of a task visible to it (reference 5.4: customers update their visible
+    tasks: they reply on them and close them when they have done what was asked)."""
+    if not user or not user.is_authenticated or is_internal(user) or not task.visible_to_customer:
+        return False
+    return permissions.is_customer_side(user, task.case)
 
 
 def can_create_line(user) -> bool:

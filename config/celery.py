@@ -16,6 +16,11 @@ app.conf.beat_schedule = {
         "schedule": 60.0,
         "kwargs": {"source": "beat"},
     },
+    # Stored files that no attachment names (an outer transaction rolled back after the upload).
+    "sweep-orphan-attachments": {
+        "task": "cases.tasks.attachments.sweep_orphan_attachments_task",
+        "schedule": 24 * 3600.0,
+    },
     # The outbox's safety net: pending messages whose first queueing was lost, or whose retry is due.
     "requeue-due-notifications": {
         "task": "notifications.tasks.requeue_due_notifications_task",

@@ -8,7 +8,7 @@ from django.db.models.functions import Concat, Substr
 
 from core.numbers import number_next
 from core.services import model_apply
-from customers import permissions
+from customers import hooks, permissions
 from customers.choices import AccountRelationshipType
 from customers.models import Account, AccountRelationship, Consumer, Contact, ContactRelationship, Location
 from users import services as user_services
@@ -153,6 +153,7 @@ def contact_update(*, actor: User | None, instance: Contact, **fields) -> Contac
     model_apply(contact, {k: v for k, v in fields.items() if k in _PERSON_FIELDS})
     contact.save()
     _contact_grants_sync(contact, old_user=old_user)
+    hooks.login_changed(contact, old_user, contact.user)
     return contact
 
 
@@ -199,11 +200,13 @@ def consumer_update(*, actor: User | None, instance: Consumer, **fields) -> Cons
     consumer = Consumer.objects.select_for_update().get(pk=instance.pk)
     if actor is not None and not permissions.can_manage_consumers(actor):
         raise PermissionDenied("You cannot change consumers.")
+    old_user = consumer.user
     if "user" in fields and fields["user"] != consumer.user:
         consumer.user = fields.pop("user")
         _login_validate(consumer.user, owner=consumer, default_role="consumer")
     model_apply(consumer, {k: v for k, v in fields.items() if k in (*_PERSON_FIELDS, *_ADDRESS)})
     consumer.save()
+    hooks.login_changed(consumer, old_user, consumer.user)
     return consumer
 
 

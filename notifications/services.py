@@ -45,6 +45,9 @@ def notification_enqueue(
     row = Notification(
         event=event, subject=subject[:255], body=body, recipient=recipient, to_address=to_address,
         dedupe_key=dedupe_key or None, related=_related_ref(related), headers=headers or {},
+        # Fixed when the row is written, so a retry after a crash resends the same message (mail
+        # clients fold copies with one Message-ID) and replies can thread to it.
+        message_id=make_msgid(domain=settings.NOTIFICATION_MESSAGE_ID_DOMAIN),
         next_attempt_at=timezone.now() + timedelta(seconds=settings.NOTIFICATION_REQUEUE_AFTER_SECONDS),
     )
     try:

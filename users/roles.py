@@ -91,25 +91,45 @@ def user_roles(user) -> list[str]:
     instead of querying, so a page of users costs one query for all their roles."""
     if not user or not user.is_authenticated:
         return []
-    cached = user.__dict__.get("_role_names")  # once per user object (per request), like _perm_cache
+    # Once per user object (per request), like _perm_cache. getattr/setattr, not __dict__: a
+    # request.user is a lazy proxy whose own __dict__ is not the user's.
+    cached = getattr(user, "_role_names", None)
     if cached is not None:
         return list(cached)
     prefetched = getattr(user, "_prefetched_objects_cache", {}).get("groups")
     if prefetched is not None:
         names = {group.name for group in prefetched} & set(ROLES)
-    else:
+    elif user.is_superuser or not user.is_active or hasattr(user, "_group_perm_cache"):
         names = set(user.groups.filter(name__in=ROLES).values_list("name", flat=True))
+    else:
+        names = load_groups(user)
     if user.is_superuser:
         names.add("admin")
-    user.__dict__["_role_names"] = roles = sorted(names, key=ROLES.index)
+    roles = sorted(names, key=ROLES.index)
+    setattr(user, "_role_names", roles)
     return list(roles)
+
+
+def load_groups(user) -> set[str]:
+    """One query for the user's group names and the groups' permissions: fills Django's
+    `_group_perm_cache` (as ModelBackend would) and returns the role names. Active, non-superuser
+    users only (ModelBackend answers the others itself)."""
+    rows = user.groups.values_list("name", "permissions__content_type__app_label", "permissions__codename")
+    names, perms = set(), set()
+    for name, app_label, codename in rows:
+        names.add(name)
+        if codename:
+            perms.add(f"{app_label}.{codename}")
+    setattr(user, "_group_perm_cache", perms)
+    return names & set(ROLES)
 
 
 def user_roles_forget(*users) -> None:
     """Drop the cached roles (and Django's permission caches) after a user's roles change."""
     for user in users:
         for attr in ("_role_names", "_perm_cache", "_user_perm_cache", "_group_perm_cache"):
-            user.__dict__.pop(attr, None)
+            if hasattr(user, attr):
+                delattr(user, attr)
 
 
 def sync_role_permissions(apps=None) -> None:

@@ -3,6 +3,7 @@ from rest_framework import serializers
 from cases.models import CaseType, CaseTypeField
 from catalog.selectors import service_definition_list_for_user
 from core.api.fields import ScopedPrimaryKeyRelatedField
+from core.api.rendering import FastReadMixin
 
 
 class CaseTypeFieldSerializer(serializers.ModelSerializer):
@@ -52,7 +53,7 @@ CUSTOMER_HIDDEN = {
 }
 
 
-class CaseSerializer(serializers.ModelSerializer):
+class CaseSerializer(FastReadMixin, serializers.ModelSerializer):
     """A case as the agent side sees it. `to_representation` trims it for the customer side."""
 
     customer_project = serializers.IntegerField(source="customer_project_id", read_only=True, allow_null=True)
@@ -143,7 +144,7 @@ class CaseAssignInputSerializer(serializers.Serializer):
     assigned_to = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), required=False, allow_null=True)
 
 
-class CaseEventSerializer(serializers.ModelSerializer):
+class CaseEventSerializer(FastReadMixin, serializers.ModelSerializer):
     author = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:

@@ -78,6 +78,10 @@ class CaseTaskCloseInputSerializer(serializers.Serializer):
     close_notes = serializers.CharField(required=False, allow_blank=True)
 
 
+class CaseTaskCommentInputSerializer(serializers.Serializer):
+    body = serializers.CharField()
+
+
 class CaseTaskCancelInputSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True)
 
@@ -151,7 +155,8 @@ def _no_draft_on_update(validated: dict) -> dict:
 
 class CaseTaskViewSet(ScopedServiceViewSet):
     """Case tasks: agents create and work them, the back office works those routed to it, the
-    customer side reads those visible to it. Commands: POST /case-tasks/{id}/close/, /cancel/."""
+    customer side reads those visible to it, replies on them and closes them (reference 5.4).
+    Commands: POST /case-tasks/{id}/close/, /cancel/, /comment/."""
 
     selector = selectors_work.case_task_list_for_user
     create_service = services.case_task_create
@@ -175,6 +180,14 @@ class CaseTaskViewSet(ScopedServiceViewSet):
         data = CaseTaskCloseInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return self._answer(services.case_task_close(actor=request.user, task=task, **data.validated_data))
+
+    @extend_schema(request=CaseTaskCommentInputSerializer, responses=CaseTaskSerializer)
+    @action(detail=True, methods=["post"])
+    def comment(self, request, pk=None):
+        task = self.get_object()
+        data = CaseTaskCommentInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._answer(services.case_task_comment(actor=request.user, task=task, **data.validated_data))
 
     @extend_schema(request=CaseTaskCancelInputSerializer, responses=CaseTaskSerializer)
     @action(detail=True, methods=["post"])

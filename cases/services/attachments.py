@@ -8,18 +8,20 @@ import json
 import os
 import unicodedata
 import zipfile
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from cases import events, hooks, permissions
-from cases.choices import Actor, EventKind
+from cases.choices import Actor, EventKind, StateCategory
 from cases.models import Case, CaseAttachment
 from cases.services.cases import case_lock_for_change
 from core.exceptions import FileTooLarge, UnsupportedFileType
 
-__all__ = ["attachment_add", "attachment_clean_name", "attachment_sniff_type"]
+__all__ = ["attachment_add", "attachment_clean_name", "attachment_sniff_type", "attachment_sweep_orphans"]
 
 NAME_MAX = 255
 OCTET_STREAM = "application/octet-stream"
@@ -185,7 +187,34 @@ def attachment_add(*, actor, case: Case, uploaded_file, customer_visible: bool =
             case.version += 1
             case.save()
             hooks.case_changed(case)
+            if kind == Actor.CUSTOMER and case.state_category == StateCategory.AWAITING:
+                from cases.services.journal import customer_reply_reopens
+
+                customer_reply_reopens(case, actor)  # the info asked for has arrived, as a file
     except BaseException:
         attachment.file.storage.delete(attachment.file.name)
         raise
     return attachment
+
+
+def attachment_sweep_orphans(*, older_than: timedelta = timedelta(hours=6), storage=None) -> list[str]:
+    """Delete stored files that no attachment row names. `attachment_add` removes its file when
+    its own transaction fails, but an outer transaction that rolls back after it returned leaves
+    the file behind (Django has no on-rollback hook); this daily sweep collects those. Files newer
+    than `older_than` are left alone: their transaction may still be open."""
+    storage = storage or CaseAttachment._meta.get_field("file").storage
+    cutoff = timezone.now() - older_than
+    removed = []
+    try:
+        case_dirs, _ = storage.listdir("cases")
+    except FileNotFoundError:
+        return removed
+    for case_dir in case_dirs:
+        _, names = storage.listdir(f"cases/{case_dir}")
+        paths = [f"cases/{case_dir}/{name}" for name in names]
+        known = set(CaseAttachment.objects.filter(file__in=paths).values_list("file", flat=True))
+        for path in paths:
+            if path not in known and storage.get_modified_time(path) < cutoff:
+                storage.delete(path)
+                removed.append(path)
+    return removed

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from cases import events, hooks, permissions
 from cases.choices import AUDITED_FIELDS, PRIORITY_MATRIX, EventKind
-from cases.models import Case, CaseType, CaseTypeField, Lifecycle
+from cases.models import Case, CaseType, CaseTypeField, Lifecycle, LifecycleState
 from core.exceptions import Conflict, InvalidTransition
 from core.numbers import number_next
 from customers.models import Contact
@@ -35,6 +35,11 @@ def case_parent_check(case: Case, parent: Case | None) -> None:
     if ancestor_id is not None:
         raise ValidationError({"parent": f"The case hierarchy is deeper than {MAX_PARENT_DEPTH} levels."})
 
+# Not re-validated by full_clean: the number and the FSM state are the services' own; related
+# records arrive as instances already resolved through the caller's selectors, so checking that
+# each still exists would be one more query per relation (the database's FK constraint holds).
+_NOT_CLEANED = ["number", "state"] + [f.name for f in Case._meta.fields if f.is_relation]
+
 AGENT_FIELDS = (
     "short_description", "description", "category", "channel", "priority", "impact", "urgency", "case_type",
     "account", "contact", "consumer", "partner", "product", "asset", "sold_product", "install_base_item",
@@ -54,6 +59,18 @@ def _lifecycle_for(case_type: CaseType | None) -> Lifecycle:
     if lifecycle is None:
         raise ValidationError({"case_type": "No default lifecycle is installed (migrate the cases app)."})
     return lifecycle
+
+
+def _initial_state_for(case_type: CaseType | None) -> LifecycleState:
+    """The state a new case starts in, with its lifecycle, in one query."""
+    states = LifecycleState.objects.select_related("lifecycle").filter(is_initial=True)
+    if case_type is not None and case_type.lifecycle_id:
+        state = states.filter(lifecycle_id=case_type.lifecycle_id).first()
+    else:
+        state = states.filter(lifecycle__is_default=True).first()
+    if state is None:
+        raise ValidationError({"case_type": "No lifecycle with an initial state is installed (migrate the cases app)."})
+    return state
 
 
 def case_extra_clean(case_type: CaseType | None, extra: dict | None) -> dict:
@@ -159,8 +176,8 @@ def case_create(*, actor, short_description: str, channel: str = "web", **fields
     if customer:
         fields = _customer_party(actor, fields)
     case_type = fields.get("case_type")
-    lifecycle = _lifecycle_for(case_type)
-    initial = lifecycle.states.get(is_initial=True)
+    initial = _initial_state_for(case_type)
+    lifecycle = initial.lifecycle
     extra = case_extra_clean(case_type, fields.pop("extra", None))
     case = Case(
         short_description=short_description,
@@ -178,7 +195,7 @@ def case_create(*, actor, short_description: str, channel: str = "web", **fields
         case.assigned_at = now
     case.entitlement = hooks.entitlement_for(case)
     case.number = number_next("CS")
-    case.full_clean(exclude=["number", "opened_by", "lifecycle", "state"])  # state: FSM-only
+    case.full_clean(exclude=_NOT_CLEANED)
     case.save()
     hooks.case_changed(case)
     events.case_event_record(case=case, kind=EventKind.CREATED, actor=actor, body=f"Opened via {case.get_channel_display()}.")
@@ -239,7 +256,7 @@ def case_update(*, actor, instance: Case, version: int | None = None, **fields) 
         setattr(case, name, value)
     _derive_and_check(case, explicit_priority="priority" in fields)
     _assignment_bookkeeping(case, old_assignee, old_group)
-    case.full_clean(exclude=["number", "opened_by", "lifecycle", "state"])  # state: FSM-only
+    case.full_clean(exclude=_NOT_CLEANED)
     case.version += 1
     case.save()
     hooks.case_changed(case)

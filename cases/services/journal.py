@@ -33,11 +33,13 @@ def case_comment_add(*, actor, case: Case, body: str) -> CaseEvent:
     case.save()
     hooks.case_changed(case)
     if kind == Actor.CUSTOMER and case.state_category == StateCategory.AWAITING:
-        _customer_reply_reopens(case, actor)
+        customer_reply_reopens(case, actor)
     return entry
 
 
-def _customer_reply_reopens(case: Case, actor) -> None:
+def customer_reply_reopens(case: Case, actor) -> None:
+    """A reply from the customer side (a comment, a file) to a case awaiting info reopens it,
+    where the case's lifecycle has that transition for the customer."""
     from cases.services.lifecycle import case_act
 
     has_reply = LifecycleTransition.objects.filter(

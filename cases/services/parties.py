@@ -60,6 +60,20 @@ def _party_create(case: Case, actor, *, party_type: str, contact=None, consumer=
     return party
 
 
+def case_parties_login_moved(person, old_user, new_user) -> None:
+    """A contact's or consumer's login changed: the case grants their authorized party rows gave
+    the old login move to the new one (registered with customers.hooks)."""
+    field = "contact" if person._meta.model_name == "contact" else "consumer"
+    parties = CaseRelatedParty.objects.filter(
+        **{field: person}, party_type__in=AUTHORIZED_TYPES
+    ).select_related("case")
+    for party in parties:
+        if old_user is not None:
+            permissions.revoke_case_party(old_user, party.case)
+        if new_user is not None:
+            permissions.grant_case_party(new_user, party.case)
+
+
 @transaction.atomic
 def case_party_add(*, actor, case: Case, party_type: str, contact=None, consumer=None, user=None) -> CaseRelatedParty:
     """Relate a contact, consumer or internal contributor to a case. Authorized contacts and

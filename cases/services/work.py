@@ -23,7 +23,7 @@ from core.numbers import number_next
 from users.permissions import is_internal
 
 __all__ = [
-    "case_task_create", "case_task_update", "case_task_close", "case_task_cancel", "case_task_allowed_actions",
+    "case_task_create", "case_task_update", "case_task_comment", "case_task_close", "case_task_cancel", "case_task_allowed_actions",
     "case_line_create", "case_line_update", "case_line_submit", "case_line_start", "case_line_request_info",
     "case_line_info_received", "case_line_accept", "case_line_deny", "case_line_cancel",
     "case_line_allowed_actions", "case_lines_on_case_transition", "case_lines_block_close",
@@ -103,16 +103,37 @@ def _changes(before: dict, obj) -> str:
 
 
 # --- case tasks ----------------------------------------------------------------------------------
+CUSTOMER_TASK_ACTIONS = ("close", "comment")
+
+
 def case_task_allowed_actions(task: CaseTask, user=None, *, in_scope: bool = False) -> list[str]:
     """The commands `user` may run on the task now. `in_scope`: the task came from the user's
-    own selector, so the change permission alone decides (no query per row on lists)."""
+    own selector, so the change permission (or, for the customer side, visibility) alone decides
+    (no query per row on lists)."""
+    customer = False
     if user is not None:
         allowed = user.has_perm("cases.change_casetask") if in_scope else permissions_work.can_change_task(user, task)
         if not allowed:
-            return []
-    if task.case.is_read_only:
+            customer = task.visible_to_customer and (
+                not is_internal(user) if in_scope else permissions_work.is_task_customer(user, task)
+            )
+            if not customer:
+                return []
+    if task.case.is_read_only or task.state != TaskState.OPEN:
         return []
-    return _actions(task)
+    actions = sorted({*_actions(task), "comment"})
+    return [a for a in actions if a in CUSTOMER_TASK_ACTIONS] if customer else actions
+
+
+def _require_task_actor(actor, task: CaseTask, action: str) -> str:
+    """'agent' (works the task) or 'customer' (the customer side of a visible task, for the
+    actions customers take); anything else is refused."""
+    if permissions_work.can_change_task(actor, task):
+        return "agent"
+    if action in CUSTOMER_TASK_ACTIONS and permissions_work.is_task_customer(actor, task):
+        return "customer"
+    permissions_work.require_can_change_task(actor, task)
+    return "agent"
 
 
 def _task_check(task: CaseTask, case: Case) -> None:
@@ -166,8 +187,7 @@ def case_task_update(*, actor, instance: CaseTask, **fields) -> CaseTask:
 
 
 def _task_end(actor, task: CaseTask, action: str, notes: str) -> CaseTask:
-    if actor is not None:
-        permissions_work.require_can_change_task(actor, task)
+    side = _require_task_actor(actor, task, action) if actor is not None else "agent"
     case = case_lock_for_change(task.case, action=action)
     task = CaseTask.objects.select_for_update().get(pk=task.pk)
     notes = (notes or "").strip()
@@ -180,7 +200,7 @@ def _task_end(actor, task: CaseTask, action: str, notes: str) -> CaseTask:
     method(at=now, by=_actor_or_none(actor), notes=notes)
     _save(task)
     resolved = CaseBlocker.objects.filter(task=task, resolved_at__isnull=True).update(resolved_at=now)
-    if resolved:  # reference 2.3: a blocking task that resolves flags the case for its owner
+    if resolved or side == "customer":  # reference 2.3: a blocking task that resolves flags the case
         case.needs_attention = True
         case.version += 1
         case.save(update_fields=["needs_attention", "version", "updated_at"])
@@ -188,6 +208,29 @@ def _task_end(actor, task: CaseTask, action: str, notes: str) -> CaseTask:
     verb = "closed" if action == "close" else "cancelled"
     body = f"Case task {task.number} {verb}" + (f": {notes}" if notes else ".")
     _note(case, actor, body, visible=task.visible_to_customer)
+    return task
+
+
+@transaction.atomic
+def case_task_comment(*, actor, task: CaseTask, body: str) -> CaseTask:
+    """A reply on an open task, on the parent case's timeline. The customer side replies on the
+    tasks visible to it, which flags the case for its owner (reference 2.3); on a task hidden from
+    the customer an agent's reply stays internal."""
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": "Write something."})
+    side = _require_task_actor(actor, task, "comment")
+    case = case_lock_for_change(task.case, action="comment")
+    task = CaseTask.objects.select_for_update().get(pk=task.pk)
+    if task.state != TaskState.OPEN:
+        raise InvalidTransition(action="comment", state=task.state, allowed=[])
+    _note(case, actor, f"{task.number}: {body}", visible=task.visible_to_customer)
+    if side == "customer" or case.assigned_to_id not in (None, actor.pk):
+        case.needs_attention = True
+    case.version += 1
+    case.save(update_fields=["needs_attention", "version", "updated_at"])
+    hooks.case_changed(case)
+    CaseTask.objects.filter(pk=task.pk).update(updated_at=timezone.now())
     return task
 
 

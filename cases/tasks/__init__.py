@@ -1,4 +1,5 @@
 """Celery tasks of the cases app, one module per area (Celery's autodiscovery imports this package).
 
 Each area adds one import line below so that its tasks are registered by name."""
+from cases.tasks.attachments import *  # noqa: F401,F403,E402
 from cases.tasks import routing  # noqa: F401,E402  (offer timeouts)

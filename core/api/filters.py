@@ -22,3 +22,16 @@ class IdFilterSet(FilterSet):
 
 class FilterBackend(DjangoFilterBackend):
     filterset_base = IdFilterSet
+
+    # django-filter builds a FilterSet class from `filterset_fields` on every request (class
+    # creation and model introspection: several ms). It depends only on the view class and the
+    # model, so build it once per pair.
+    _classes: dict = {}
+
+    def get_filterset_class(self, view, queryset=None):
+        if getattr(view, "filterset_class", None) is not None:
+            return super().get_filterset_class(view, queryset)
+        key = (type(view), getattr(queryset, "model", None))
+        if key not in self._classes:
+            self._classes[key] = super().get_filterset_class(view, queryset)
+        return self._classes[key]

@@ -21,7 +21,9 @@ class ScopedViewSetMixin:
         return type(self).selector(user=self.request.user)
 
     def get_object(self):
-        queryset = self.filter_queryset(self.get_queryset())
+        # The scoped selector alone: list filters (django-filter builds a FilterSet of every
+        # field, ~10 ms) would only narrow a lookup by id or number, never widen it.
+        queryset = self.get_queryset()
         value = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
         if value.isascii() and value.isdigit():
             obj = get_object_or_404(queryset, pk=int(value))

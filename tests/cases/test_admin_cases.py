@@ -197,3 +197,57 @@ def test_case_changelist_queries_do_not_grow_with_rows(client_as, world):
         response = client.get(CHANGELIST)
     assert len(response.context["cl"].result_list) == 12
     assert len(many) == len(few)
+
+
+# --- the case type's extra fields as typed inputs ---------------------------------------------------
+@pytest.fixture
+def typed_case(world):
+    from tests.factories import CaseTypeFactory, CaseTypeFieldFactory
+
+    case_type = CaseTypeFactory(name="Invoice dispute")
+    CaseTypeFieldFactory(case_type=case_type, name="amount", label="Disputed amount", kind="number", required=True)
+    CaseTypeFieldFactory(case_type=case_type, name="due", label="Due date", kind="date")
+    CaseTypeFieldFactory(case_type=case_type, name="region", label="Region", kind="choice", choices=["EU", "US"])
+    CaseTypeFieldFactory(case_type=case_type, name="urgent_payment", label="Urgent payment", kind="boolean")
+    return services.case_create(
+        actor=world.users["agent"], short_description="Invoice 42 wrong", account=world.account,
+        case_type=case_type, extra={"amount": "12.50", "region": "EU"},
+    )
+
+
+def test_extra_fields_are_typed_inputs_with_their_values(client_as, typed_case):
+    page = client_as("admin").get(change_url(typed_case)).content.decode()
+    assert 'name="extra__amount"' in page and 'value="12.50"' in page
+    assert 'name="extra__due"' in page and 'name="extra__urgent_payment"' in page and 'type="checkbox"' in page
+    assert '<option value="EU" selected>EU</option>' in page
+    assert 'name="extra"' not in page  # no raw JSON box
+    assert "Invoice dispute fields" in page
+
+
+def test_extra_fields_save_typed_through_the_service(client_as, typed_case, mocker):
+    update = mocker.spy(services, "case_update")
+    client = client_as("admin")
+    data = form_data(client.get(change_url(typed_case)))
+    data.update({"extra__amount": "99", "extra__due": "2026-12-31", "extra__urgent_payment": "on"})
+    response = client.post(change_url(typed_case), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    typed_case.refresh_from_db()
+    assert typed_case.extra == {"amount": "99", "due": "2026-12-31", "region": "EU", "urgent_payment": True}
+    assert update.call_count >= 1
+
+
+def test_extra_field_errors_show_on_their_inputs(client_as, typed_case):
+    client = client_as("admin")
+    data = form_data(client.get(change_url(typed_case)))
+    data.update({"extra__amount": "", "extra__due": "soon"})
+    response = client.post(change_url(typed_case), data)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert "extra__amount" in errors and "extra__due" in errors
+    typed_case.refresh_from_db()
+    assert typed_case.extra == {"amount": "12.50", "region": "EU"}
+
+
+def test_the_add_page_shows_the_fields_of_the_chosen_case_type(client_as, typed_case):
+    page = client_as("admin").get(f"{CHANGELIST}add/?case_type={typed_case.case_type_id}").content.decode()
+    assert 'name="extra__amount"' in page

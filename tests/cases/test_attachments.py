@@ -304,3 +304,49 @@ def test_attachment_list_queries_are_bounded(persona, api_as, open_case, django_
     with django_assert_max_num_queries(8):
         response = client.get(url(open_case))
     assert response.status_code == 200 and response.data["count"] == 15
+
+
+# --- a customer's file answers a request for information; orphans are swept ------------------------
+def test_a_customer_upload_reopens_a_case_awaiting_info(world, open_case):
+    act(world, "agent", open_case, "assign-to-me")
+    act(world, "agent", open_case, "request-info", comment="Send us the error log.")
+    add(world, "customer", open_case, files.upload("error.log.txt"))
+    open_case.refresh_from_db()
+    assert open_case.state == "open"
+
+
+def test_an_agent_upload_leaves_a_case_awaiting_info_waiting(world, open_case):
+    act(world, "agent", open_case, "assign-to-me")
+    act(world, "agent", open_case, "request-info", comment="Send us the error log.")
+    add(world, "agent", open_case, files.upload("our-notes.txt"))
+    open_case.refresh_from_db()
+    assert open_case.state == "awaiting_info"
+
+
+def test_a_file_left_by_an_outer_rollback_is_swept_once_old_enough(world, open_case, media):
+    import datetime
+    import os
+
+    from django.db import transaction
+
+    kept = add(world, "customer", open_case)
+
+    class Rollback(Exception):
+        pass
+
+    with pytest.raises(Rollback), transaction.atomic():
+        add(world, "customer", open_case, files.upload("lost.txt"))
+        raise Rollback
+    assert len(stored_files(media)) == 2  # the row is gone, its file is not
+    assert services.attachment_sweep_orphans() == []  # too new: its transaction might be open
+    orphan = next(p for p in stored_files(media) if p.name != Path(kept.file.name).name)
+    old = (datetime.datetime.now() - datetime.timedelta(days=1)).timestamp()
+    os.utime(orphan, (old, old))
+    os.utime(media / kept.file.name, (old, old))
+    removed = services.attachment_sweep_orphans()
+    assert removed == [str(orphan.relative_to(media))]
+    assert stored_files(media) == [media / kept.file.name]
+
+
+def test_the_sweep_copes_with_no_files_yet(db, media):
+    assert services.attachment_sweep_orphans() == []

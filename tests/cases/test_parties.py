@@ -70,6 +70,30 @@ def test_removing_an_authorized_party_revokes_the_grant(world, open_case, collea
     assert not CaseRelatedParty.objects.filter(pk=party.pk).exists()
 
 
+def test_the_grant_follows_the_contact_when_its_login_changes(world, open_case, colleague, api_client):
+    add(world, open_case, colleague)
+    old_login = colleague.user
+    new_login = user_with_roles("customer", username="customer_fay_new")
+    customer_services.contact_update(actor=None, instance=colleague, user=new_login)
+    api_client.force_authenticate(old_login)
+    assert api_client.get(f"/api/v1/cases/{open_case.pk}/").status_code == 404
+    api_client.force_authenticate(new_login)
+    assert api_client.get(f"/api/v1/cases/{open_case.pk}/").status_code == 200
+    customer_services.contact_update(actor=None, instance=colleague, user=None)
+    assert api_client.get(f"/api/v1/cases/{open_case.pk}/").status_code == 404
+
+
+def test_the_grant_follows_a_consumer_when_its_login_changes(world, api_client):
+    consumer = customer_services.consumer_create(actor=None, first_name="Cas", last_name="Sumer")
+    partner = customer_services.consumer_create(actor=None, first_name="Pia", last_name="Sumer")
+    case = services.case_create(actor=world.users["agent"], short_description="Boiler", consumer=consumer)
+    services.case_party_add(actor=world.users["agent"], case=case, party_type="authorized_consumer", consumer=partner)
+    login = user_with_roles("consumer", username="pia")
+    customer_services.consumer_update(actor=None, instance=partner, user=login)
+    api_client.force_authenticate(login)
+    assert api_client.get(f"/api/v1/cases/{case.pk}/").status_code == 200
+
+
 def test_contact_of_a_child_account_may_be_added(world, open_case):
     child = customer_services.contact_create(actor=None, account=world.child_account, first_name="Eu", last_name="Ro")
     assert add(world, open_case, child).contact == child

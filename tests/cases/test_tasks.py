@@ -71,7 +71,7 @@ def test_closing_a_closed_task_is_409_naming_state_and_allowed(task, world):
 
 
 def test_open_task_allows_close_and_cancel(task, world):
-    assert services.case_task_allowed_actions(task, world.users["agent"]) == ["cancel", "close"]
+    assert services.case_task_allowed_actions(task, world.users["agent"]) == ["cancel", "close", "comment"]
     assert services.case_task_allowed_actions(task, world.users["customer"]) == []
 
 

@@ -55,10 +55,58 @@ def test_task_patch_access(persona, expected, api_as, visible_task):
     assert (visible_task.priority == 2) is (expected == 200)
 
 
-@matrix(**CUSTOMER_SIDE_403)
+@matrix(**CUSTOMER_SIDE)
 def test_task_close_access(persona, expected, api_as, visible_task):
+    """Reference 5.4: customers update their visible tasks; closing one is saying it is done."""
     response = api_as(persona).post(f"/api/v1/case-tasks/{visible_task.pk}/close/", {"close_notes": "Done"})
     assert_status(response, expected)
+
+
+@matrix(**CUSTOMER_SIDE)
+def test_task_comment_access(persona, expected, api_as, visible_task):
+    response = api_as(persona).post(f"/api/v1/case-tasks/{visible_task.pk}/comment/", {"body": "Photos attached."})
+    assert_status(response, expected)
+
+
+@matrix()
+def test_internal_task_comment_access(persona, expected, api_as, internal_task):
+    response = api_as(persona).post(f"/api/v1/case-tasks/{internal_task.pk}/comment/", {"body": "Ordered."})
+    assert_status(response, expected)
+
+
+def test_customer_replies_on_a_visible_task_and_the_case_owner_is_flagged(api_as, world, open_case, visible_task):
+    from cases.models import CaseEvent
+
+    response = api_as("customer").post(f"/api/v1/case-tasks/{visible_task.pk}/comment/", {"body": "Photos sent."})
+    assert_status(response, 200)
+    assert response.data["allowed_actions"] == ["close", "comment"]
+    open_case.refresh_from_db()
+    assert open_case.needs_attention is True
+    entry = CaseEvent.objects.filter(case=open_case, body__contains="Photos sent.").get()
+    assert entry.customer_visible is True and entry.body.startswith(visible_task.number)
+
+
+def test_customer_closes_a_visible_task_which_unblocks_the_case(api_as, world, open_case, visible_task):
+    from cases.selectors_work import case_is_blocked
+
+    assert case_is_blocked(open_case)
+    response = api_as("customer").post(f"/api/v1/case-tasks/{visible_task.pk}/close/", {"close_notes": "Sent them."})
+    assert_status(response, 200)
+    assert response.data["state"] == "closed" and response.data["allowed_actions"] == []
+    assert not case_is_blocked(open_case)
+    open_case.refresh_from_db()
+    assert open_case.needs_attention is True
+
+
+def test_customer_cannot_edit_or_cancel_a_visible_task(api_as, visible_task):
+    client = api_as("customer")
+    assert_status(client.patch(f"/api/v1/case-tasks/{visible_task.pk}/", {"short_description": "x"}), 403)
+    assert_status(client.post(f"/api/v1/case-tasks/{visible_task.pk}/cancel/", {}), 403)
+
+
+def test_an_empty_reply_is_400_naming_the_field(api_as, visible_task):
+    response = api_as("customer").post(f"/api/v1/case-tasks/{visible_task.pk}/comment/", {"body": "  "})
+    assert_status(response, 400)
 
 
 @matrix(**CUSTOMER_SIDE_403)
@@ -86,7 +134,8 @@ def test_customer_lists_only_visible_tasks_without_routing(api_as, open_case, vi
 def test_task_by_number(api_as, visible_task):
     response = api_as("agent").get(f"/api/v1/case-tasks/{visible_task.number}/")
     assert_status(response, 200)
-    assert response.data["id"] == visible_task.pk and response.data["allowed_actions"] == ["cancel", "close"]
+    assert response.data["id"] == visible_task.pk
+    assert response.data["allowed_actions"] == ["cancel", "close", "comment"]
 
 
 def test_created_task_answers_with_derived_fields(api_as, open_case, world):

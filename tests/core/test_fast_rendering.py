@@ -1,0 +1,73 @@
+"""FastReadMixin renders exactly what DRF renders, for every field of a fully filled case and of
+timeline entries."""
+import pytest
+from rest_framework import serializers
+from rest_framework.test import APIRequestFactory
+
+from cases import services
+from cases.api.serializers import CaseDetailSerializer, CaseEventSerializer, CaseSerializer
+from cases.choices import CaseCategory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def full_case(world):
+    from tests import factories as f
+
+    agent = world.users["agent"]
+    product = f.ProductFactory()
+    case = services.case_create(
+        actor=agent, short_description="Everything set", description="Long text", account=world.account,
+        contact=world.contacts["customer"], product=product, assignment_group=world.group, assigned_to=agent,
+        impact=1, urgency=2, channel="phone",
+    )
+    services.case_act(actor=agent, case=case, action="accept")
+    services.case_comment_add(actor=agent, case=case, body="Looking")
+    case.refresh_from_db()
+    case.category = CaseCategory.QUESTION  # an enum member in memory renders as its value
+    return case
+
+
+@pytest.mark.parametrize("internal", [True, False])
+def test_case_rendering_matches_drf(world, full_case, internal):
+    request = APIRequestFactory().get("/")
+    request.user = world.users["agent" if internal else "customer"]
+    context = {"request": request, "internal": internal}
+    for serializer_class in (CaseSerializer, CaseDetailSerializer):
+        fast = serializer_class(full_case, context=context).data
+        swap = FastReadMixinSwap(None)
+        try:
+            plain = serializer_class(full_case, context=context).data
+        finally:
+            swap.restore()
+        assert fast == plain
+        assert list(fast) == list(plain)
+    assert CaseSerializer(full_case, context=context).data["category"] == "question"
+
+
+class FastReadMixinSwap:
+    """Temporarily route the mixin's to_representation to DRF's for this instance's class."""
+
+    def __init__(self, obj):
+        from core.api.rendering import FastReadMixin
+
+        self.cls = FastReadMixin
+        self.saved = FastReadMixin.to_representation
+        FastReadMixin.to_representation = serializers.Serializer.to_representation
+
+    def restore(self):
+        self.cls.to_representation = self.saved
+
+
+def test_event_rendering_matches_drf(world, full_case):
+    request = APIRequestFactory().get("/")
+    request.user = world.users["agent"]
+    events = list(full_case.events.select_related("author"))
+    fast = CaseEventSerializer(events, many=True, context={"request": request}).data
+    swap = FastReadMixinSwap(None)
+    try:
+        plain = CaseEventSerializer(events, many=True, context={"request": request}).data
+    finally:
+        swap.restore()
+    assert fast == plain and len(fast) >= 3
