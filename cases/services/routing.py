@@ -110,7 +110,7 @@ def _offer_next(case: Case, rule: AssignmentRule, *, actor=None) -> RouteResult:
     requirements = selectors_routing.rule_requirements(rule)
     candidates = selectors_routing.eligible_candidates(
         group_id=rule.assignment_group_id, channel=case.channel, requirements=requirements,
-        exclude_user_ids=selectors_routing.agents_who_declined(case),
+        exclude_case_id=case.pk,
     )
     ordered = selectors_routing.order_candidates(candidates, strategy=rule.strategy, requirements=requirements)
     if not ordered:
