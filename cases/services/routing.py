@@ -107,12 +107,10 @@ def case_route(*, case: Case, actor=None) -> RouteResult:
 
 def _offer_next(case: Case, rule: AssignmentRule, *, actor=None) -> RouteResult:
     """Offer the case to the best eligible agent of the rule's group who has not declined it."""
-    requirements = selectors_routing.rule_requirements(rule)
     candidates = selectors_routing.eligible_candidates(
-        group_id=rule.assignment_group_id, channel=case.channel, requirements=requirements,
-        exclude_case_id=case.pk,
+        group_id=rule.assignment_group_id, channel=case.channel, rule=rule, exclude_case_id=case.pk,
     )
-    ordered = selectors_routing.order_candidates(candidates, strategy=rule.strategy, requirements=requirements)
+    ordered = selectors_routing.order_candidates(candidates, strategy=rule.strategy)
     if not ordered:
         detail = f"Rule '{rule.name}': no eligible agent in {rule.assignment_group}; the case waits in the group's queue."
         _record(case, detail, actor)
@@ -124,7 +122,7 @@ def _offer_next(case: Case, rule: AssignmentRule, *, actor=None) -> RouteResult:
         offered_at=now, expires_at=now + _timeout(),
     )
     _touch_routing_state(best.user_id, now)
-    how = RoutingStrategy(rule.strategy).label.split(" (")[0].lower() + (" with skills" if requirements else "")
+    how = RoutingStrategy(rule.strategy).label.split(" (")[0].lower() + (" with skills" if rule.use_skills else "")
     _record(
         case,
         f"Offered to {best.username} by rule '{rule.name}' ({how}); "
