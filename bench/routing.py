@@ -16,6 +16,7 @@ The seeded agents carry thousands of active cases each, so they are full: the bo
 their load stops at their capacity, which is what keeps the eligibility query flat."""
 import datetime
 import math
+import os
 import statistics
 import time
 from collections.abc import Callable
@@ -171,13 +172,14 @@ def _meta(iterations: int, group) -> dict:
     meta["group_members_active_cases"] = active
     meta["offers"] = CaseOffer.objects.count()
     meta["users"] = User.objects.count()
+    meta["load_average"] = [round(x, 2) for x in os.getloadavg()]  # a shared machine: say how busy it was
     return meta
 
 
 def table(result: dict) -> str:
     meta = result["meta"]
     lines = [
-        f"{meta['date']}  {meta['database']}  {meta['cases']:,} cases  ({meta['machine']})",
+        f"{meta['date']}  {meta['database']}  {meta['cases']:,} cases  ({meta['machine']}, load {meta['load_average']})",
         f"group: {result['rule']['members']} members ({meta['group_members_active_cases']:,} active cases on them); "
         f"rule: {result['rule']['strategy']}, {result['rule']['skills']} skills",
         f"{'figure':<30}{'median ms':>10}{'p95 ms':>10}{'queries':>9}",

@@ -107,17 +107,26 @@ def active_rules() -> list[AssignmentRule]:
 # --- candidates and their order -------------------------------------------------------------------
 @dataclass
 class Candidate:
+    """An agent as routing weighs them. `mandatory_ok` and `optional_score` come from the rule's
+    skills (computed in SQL for live routing, from the levels by `with_skills` in the replay)."""
+
     user_id: int
     username: str
     capacity: int
     load: int = 0
     open_offers: int = 0
     last_assigned_at: datetime.datetime | None = None
-    skill_levels: dict[int, int] = field(default_factory=dict)
+    mandatory_ok: bool = True
+    optional_score: int = 0
 
     @property
     def free(self) -> int:
         return max(self.capacity - self.load - self.open_offers, 0)
+
+    def with_skills(self, levels: dict[int, int], requirements: Iterable[RoutingSkillRequirement]) -> "Candidate":
+        self.mandatory_ok = skills_check(levels, requirements)[0]
+        self.optional_score = optional_score(levels, requirements)
+        return self
 
 
 def skills_check(levels: dict[int, int], requirements: Iterable[RoutingSkillRequirement]) -> tuple[bool, list, list]:
@@ -135,17 +144,15 @@ def optional_score(levels: dict[int, int], requirements: Iterable[RoutingSkillRe
     return sum(1 for r in requirements if not r.mandatory and levels.get(r.skill_id, 0) >= r.min_level)
 
 
-def order_candidates(
-    candidates: Iterable[Candidate], *, strategy: str, requirements: list[RoutingSkillRequirement] | None = None
-) -> list[Candidate]:
-    """Eligible candidates (free > 0, mandatory skills met) best first. Pure: the replay uses it too."""
-    requirements = requirements or []
-    eligible = [c for c in candidates if c.free > 0 and skills_check(c.skill_levels, requirements)[0]]
+def order_candidates(candidates: Iterable[Candidate], *, strategy: str) -> list[Candidate]:
+    """Eligible candidates (free > 0, mandatory skills met) best first: optional-skill score,
+    then the strategy, then the user id. Pure: live routing and the replay share it."""
+    eligible = [c for c in candidates if c.free > 0 and c.mandatory_ok]
 
     def key(c: Candidate):
         idle = (c.last_assigned_at is not None, c.last_assigned_at or _NEVER)
         by_strategy = ((-c.free, *idle) if strategy == RoutingStrategy.MOST_CAPACITY else idle)
-        return (-optional_score(c.skill_levels, requirements), *by_strategy, c.user_id)
+        return (-c.optional_score, *by_strategy, c.user_id)
 
     return sorted(eligible, key=key)
 
@@ -163,26 +170,34 @@ def _table(model) -> str:
 
 
 def eligible_candidates(
-    *, group_id: int, channel: str, requirements: list[RoutingSkillRequirement] | None = None,
-    exclude_case_id: int | None = None,
+    *, group_id: int, channel: str, rule: AssignmentRule | None = None, exclude_case_id: int | None = None,
 ) -> list[Candidate]:
-    """Available active members of the group with a capacity for the channel, with their open
-    offers of the channel, last assignment and levels in the required skills (one statement),
-    then their active cases of the channel, each counted up to their own capacity (one more):
-    two statements whatever the group's size or history. Members who declined `exclude_case_id`
-    are left out.
+    """Available active members of the group with a capacity for the channel who have the
+    rule's mandatory skills (when it uses skills), with their open offers of the channel, last
+    assignment and optional-skill score (one statement), then their active cases of the channel,
+    each counted up to their own capacity (one more): two statements whatever the group's size
+    or history. Members who declined `exclude_case_id` are left out.
 
     Hand-written SQL (portable: PostgreSQL and SQLite) because this is routing's hot path: the
-    ORM spent ~10 ms building these two statements, against ~2 ms to run them (bench/README)."""
-    requirements = requirements or []
-    skill_columns = "".join(
-        f", (SELECT s.level FROM {_table(AgentSkill)} s WHERE s.user_id = u.id AND s.skill_id = %s)"
-        for _ in requirements
+    ORM spent ~10 ms building these statements, against ~2 ms to run them (bench/README)."""
+    skills = rule is not None and rule.use_skills
+    req, agent_skill = _table(RoutingSkillRequirement), _table(AgentSkill)
+    met = "s.user_id = u.id AND s.skill_id = r.skill_id AND s.level >= r.min_level"
+    skill_sql = (
+        f"(SELECT COUNT(*) FROM {req} r WHERE r.rule_id = %s AND NOT r.mandatory "
+        f"AND EXISTS (SELECT 1 FROM {agent_skill} s WHERE {met}))"
+        if skills else "0"
+    )
+    mandatory_sql = (
+        f"AND NOT EXISTS (SELECT 1 FROM {req} r WHERE r.rule_id = %s AND r.mandatory "
+        f"AND NOT EXISTS (SELECT 1 FROM {agent_skill} s WHERE {met}))"
+        if skills else ""
     )
     sql = f"""
         SELECT u.id, u.username, cap.max_items, rs.last_assigned_at,
                (SELECT COUNT(*) FROM {_table(CaseOffer)} o JOIN {_table(Case)} c ON c.id = o.case_id
-                 WHERE o.agent_id = u.id AND o.state = %s AND c.channel = %s){skill_columns}
+                 WHERE o.agent_id = u.id AND o.state = %s AND c.channel = %s),
+               {skill_sql}
           FROM {_table(User)} u
           JOIN {_table(User.assignment_groups.through)} m ON m.user_id = u.id AND m.assignmentgroup_id = %s
           JOIN {_table(AgentPresence)} p ON p.user_id = u.id AND p.status = %s
@@ -190,10 +205,11 @@ def eligible_candidates(
           LEFT JOIN {_table(AgentRoutingState)} rs ON rs.user_id = u.id
          WHERE u.is_active
            AND u.id NOT IN (SELECT d.agent_id FROM {_table(CaseOffer)} d WHERE d.case_id = %s AND d.state IN (%s, %s))
+           {mandatory_sql}
          ORDER BY u.id"""
     params = [
-        OfferState.OFFERED, channel, *[r.skill_id for r in requirements], group_id, Presence.AVAILABLE, channel,
-        exclude_case_id or 0, OfferState.REJECTED, OfferState.TIMED_OUT,
+        OfferState.OFFERED, channel, *([rule.pk] if skills else []), group_id, Presence.AVAILABLE, channel,
+        exclude_case_id or 0, OfferState.REJECTED, OfferState.TIMED_OUT, *([rule.pk] if skills else []),
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -204,8 +220,7 @@ def eligible_candidates(
     return [
         Candidate(
             user_id=row[0], username=row[1], capacity=row[2], load=loads[row[0]], open_offers=row[4],
-            last_assigned_at=_as_datetime(row[3]),
-            skill_levels={r.skill_id: level for r, level in zip(requirements, row[5:]) if level is not None},
+            last_assigned_at=_as_datetime(row[3]), optional_score=row[5],
         )
         for row in rows
     ]

@@ -261,12 +261,16 @@ class CaseRouteView(CaseRoutingView):
     @extend_schema(request=None, responses=CaseRouteResultSerializer, operation_id="cases_route")
     def post(self, request, pk: str):
         """Agents: route the case now (its rule, or its group's rules if it is in a group)."""
-        result = routing_services.case_route(case=self.case(), actor=request.user)
+        case = self.case()
+        result = routing_services.case_route(case=case, actor=request.user)
         context = {"request": request, "internal": is_internal(request.user)}
+        case = selectors.case_list_for_user(user=request.user).get(pk=case.pk)  # as it is now, whole
+        if result.offer is not None:
+            result.offer.case = case
         body = {
             "outcome": result.outcome, "detail": result.detail, "rule": result.rule.pk if result.rule else None,
             "offer": CaseOfferSerializer(result.offer).data if result.offer else None,
-            "case": CaseDetailSerializer(result.case, context=context).data,
+            "case": CaseDetailSerializer(case, context=context).data,
         }
         return Response(body)
 

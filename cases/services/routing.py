@@ -37,6 +37,12 @@ logger = logging.getLogger(__name__)
 
 MANUALLY_ASSIGNED = "Manually assigned"
 _JUST_ASSIGNED = datetime.timedelta(seconds=5)
+# What routing reads of the case it locks (the rule's conditions, state, assignment, channel);
+# a case changed by the rule comes back whole from case_update.
+_ROUTE_FIELDS = (
+    "id", "number", "state", "state_category", "channel", "priority", "assigned_to", "assignment_group",
+    "case_type", "product", "account", "service_definition",
+)
 
 
 @dataclass
@@ -45,10 +51,11 @@ class RouteResult:
     case waits in its group's queue), no_rule, already_assigned, already_offered."""
 
     outcome: str
-    case: Case
+    case: Case  # only routing's fields loaded, unless `changed`
     rule: AssignmentRule | None = None
     offer: CaseOffer | None = None
     detail: str = ""
+    changed: bool = False  # the rule set the group (and agent) through case_update
 
 
 def _timeout() -> datetime.timedelta:
@@ -79,7 +86,7 @@ def case_route(*, case: Case, actor=None) -> RouteResult:
     if actor is not None:
         permissions_routing.require_can_route_case(actor)
     case = (
-        Case.objects.select_for_update(of=("self",))
+        Case.objects.select_for_update(of=("self",)).only(*_ROUTE_FIELDS)
         .annotate(open_offer_id=selectors_routing.open_offer_id()).get(pk=case.pk)
     )
     if case.is_read_only:
@@ -101,18 +108,21 @@ def case_route(*, case: Case, actor=None) -> RouteResult:
         if rule.assigned_to_id:  # (an offer's or a queued case's entry names the rule itself)
             _record(case, f"Assignment rule '{rule.name}' assigned the case to {rule.assignment_group} / "
                           f"{rule.assigned_to.username}.", actor)
-            return RouteResult("assigned", case, rule=rule, detail=f"Assigned to {rule.assigned_to.username}.")
+            return RouteResult(
+                "assigned", case, rule=rule, detail=f"Assigned to {rule.assigned_to.username}.", changed=True
+            )
+        result = _offer_next(case, rule, actor=actor)
+        result.changed = True
+        return result
     return _offer_next(case, rule, actor=actor)
 
 
 def _offer_next(case: Case, rule: AssignmentRule, *, actor=None) -> RouteResult:
     """Offer the case to the best eligible agent of the rule's group who has not declined it."""
-    requirements = selectors_routing.rule_requirements(rule)
     candidates = selectors_routing.eligible_candidates(
-        group_id=rule.assignment_group_id, channel=case.channel, requirements=requirements,
-        exclude_case_id=case.pk,
+        group_id=rule.assignment_group_id, channel=case.channel, rule=rule, exclude_case_id=case.pk,
     )
-    ordered = selectors_routing.order_candidates(candidates, strategy=rule.strategy, requirements=requirements)
+    ordered = selectors_routing.order_candidates(candidates, strategy=rule.strategy)
     if not ordered:
         detail = f"Rule '{rule.name}': no eligible agent in {rule.assignment_group}; the case waits in the group's queue."
         _record(case, detail, actor)
@@ -124,7 +134,7 @@ def _offer_next(case: Case, rule: AssignmentRule, *, actor=None) -> RouteResult:
         offered_at=now, expires_at=now + _timeout(),
     )
     _touch_routing_state(best.user_id, now)
-    how = RoutingStrategy(rule.strategy).label.split(" (")[0].lower() + (" with skills" if requirements else "")
+    how = RoutingStrategy(rule.strategy).label.split(" (")[0].lower() + (" with skills" if rule.use_skills else "")
     _record(
         case,
         f"Offered to {best.username} by rule '{rule.name}' ({how}); "
@@ -169,7 +179,7 @@ def _route_new_case(case: Case) -> None:
         logger.warning("routing %s failed: %s", case.number, reason)
         _record(case, f"Routing failed: {reason}")
         return
-    if result.case is not case:  # the rule changed the row: keep the creator's instance current
+    if result.changed:  # the rule changed the row: keep the creator's instance current
         for name in ("assignment_group_id", "assigned_to_id", "assigned_at", "reassignment_count", "version", "updated_at"):
             setattr(case, name, getattr(result.case, name))
 

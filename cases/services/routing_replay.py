@@ -120,12 +120,10 @@ def routing_replay(
                 candidates.append(
                     selectors_routing.Candidate(
                         user_id=user_id, username="", capacity=capacity.get((user_id, channel), 0), load=len(heap),
-                        last_assigned_at=last_assigned.get(user_id), skill_levels=levels.get(user_id, {}),
-                    )
+                        last_assigned_at=last_assigned.get(user_id),
+                    ).with_skills(levels.get(user_id, {}), requirements)
                 )
-            ordered = selectors_routing.order_candidates(
-                candidates, strategy=chosen or rule.strategy, requirements=requirements
-            )
+            ordered = selectors_routing.order_candidates(candidates, strategy=chosen or rule.strategy)
             if not ordered:
                 queued += 1
                 continue

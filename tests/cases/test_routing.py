@@ -310,6 +310,22 @@ def test_order_candidates_is_total_and_deterministic():
     ]
     assert [c.user_id for c in order_candidates(rows, strategy="round_robin")] == [1, 2, 5, 3]
     assert [c.user_id for c in order_candidates(rows, strategy="most_capacity")] == [5, 1, 2, 3]
+    rows[3].load, rows[0].optional_score, rows[1].mandatory_ok = 0, 1, False
+    assert [c.user_id for c in order_candidates(rows, strategy="round_robin")] == [3, 1, 4, 5]
+
+
+def test_candidate_skills_from_levels_match_the_rules_requirements():
+    from cases.models import RoutingSkillRequirement
+    from cases.selectors_routing import Candidate
+
+    reqs = [
+        RoutingSkillRequirement(skill_id=1, min_level=3, mandatory=True),
+        RoutingSkillRequirement(skill_id=2, min_level=1, mandatory=False),
+        RoutingSkillRequirement(skill_id=3, min_level=4, mandatory=False),
+    ]
+    scored = Candidate(user_id=1, username="a", capacity=1).with_skills({1: 3, 2: 1, 3: 3}, reqs)
+    assert (scored.mandatory_ok, scored.optional_score) == (True, 1)
+    assert Candidate(user_id=2, username="b", capacity=1).with_skills({1: 2, 2: 5, 3: 5}, reqs).mandatory_ok is False
 
 
 # --- answering offers ----------------------------------------------------------------------------
