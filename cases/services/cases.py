@@ -226,7 +226,9 @@ def _customer_party(actor, fields: dict) -> dict:
 
 def case_lock_for_change(case: Case, *, action: str = "update") -> Case:
     """Lock the row for this transaction and refuse changes to closed or cancelled cases."""
-    locked = Case.objects.select_for_update().select_related("lifecycle").get(pk=case.pk)
+    # of=("self",): lock the case row only. Without it PostgreSQL also locks the joined lifecycle
+    # row, which every case shares, and all case changes would queue behind one another.
+    locked = Case.objects.select_for_update(of=("self",)).select_related("lifecycle").get(pk=case.pk)
     if locked.is_read_only:
         raise InvalidTransition(action=action, state=locked.state, allowed=[])
     return locked

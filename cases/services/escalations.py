@@ -79,7 +79,7 @@ def _refuse_unless(escalation: Escalation, action: str, actor, ok: bool) -> None
 
 
 def _lock(escalation: Escalation) -> Escalation:
-    return Escalation.objects.select_for_update().select_related("case", "account").get(pk=escalation.pk)
+    return Escalation.objects.select_for_update(of=("self",)).select_related("case", "account").get(pk=escalation.pk)
 
 
 def _save(escalation: Escalation) -> None:

@@ -80,3 +80,29 @@ def test_concurrent_case_creation_never_duplicates_a_number(pg):
     assert all(isinstance(r, list) for r in results), results
     numbers = list(Case.objects.values_list("number", flat=True))
     assert len(numbers) == 40 and len(set(numbers)) == 40
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_locking_a_case_does_not_lock_its_shared_lifecycle(world):
+    """Two different cases change at once: the lock on one never waits for the other (the
+    lifecycle row they share is read, not locked)."""
+    from django.db import connection, connections, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are PostgreSQL's")
+    from cases.services import case_create, case_lock_for_change
+
+    first = case_create(actor=None, short_description="One", account=world.account)
+    second = case_create(actor=None, short_description="Two", account=world.account)
+    other = connections.create_connection("default")
+    try:
+        with transaction.atomic():
+            case_lock_for_change(first)
+            with other.cursor() as cursor:
+                cursor.execute("SET lock_timeout = '2s'")
+                cursor.execute("BEGIN")
+                cursor.execute("SELECT 1 FROM cases_lifecycle WHERE id = %s FOR UPDATE NOWAIT", [second.lifecycle_id])
+                cursor.execute("ROLLBACK")
+    finally:
+        other.close()
