@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterable
 
 from django.db import connection, transaction
-from django.db.models import CharField, Value
+from django.db.models import NOT_PROVIDED, CharField, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
@@ -209,6 +209,7 @@ CASE_COLUMNS = (
     "assignment_group_id", "assigned_to_id", "assigned_at", "reassignment_count", "resolution_code", "close_notes",
     "opened_at", "opened_by_id", "first_response_at", "resolved_at", "resolved_by_id", "closed_at", "closed_by_id",
     "needs_attention", "reopen_count", "major_case_state", "created_at", "updated_at",
+    "auto_close", "entitlement_override_reason",
 )
 EVENT_COLUMNS = ("case_id", "kind", "author_id", "created_at", "body", "field", "old", "new", "customer_visible")
 
@@ -226,7 +227,10 @@ def _event_columns() -> tuple[str, ...]:
 def _check_columns(model, columns) -> None:
     """Every NOT NULL column must be given (COPY applies no Django defaults): fail loudly when a
     new required field is added to the model and not to the seed."""
-    required = {f.column for f in model._meta.concrete_fields if not f.null and not f.primary_key}
+    required = {
+        f.column for f in model._meta.concrete_fields
+        if not f.null and not f.primary_key and f.db_default is NOT_PROVIDED  # COPY applies database defaults
+    }
     missing = required - set(columns)
     if missing:
         raise RuntimeError(f"bench seed does not write {model.__name__} column(s) {sorted(missing)}")
@@ -270,6 +274,7 @@ def _case_row(rng, case_id, number, fraction, lifecycle_id, groups, contacts, pr
         PRIORITY_MATRIX[(impact, urgency)], impact, urgency, "{}", account_id, contact_id, group.pk, assignee,
         assigned_at, 0, resolution_code, close_notes, opened, assignee if rng.random() < 0.3 else None,
         first_response, resolved_at, resolved_by, closed_at, closed_by, False, 0, "", opened, updated,
+        state == "resolved", "",  # resolved cases are marked for auto-close, as case_act marks them
     )
 
 

@@ -15,7 +15,9 @@ from django.utils.safestring import mark_safe
 from cases import diagrams, selectors, services
 from cases.admin_attachments import AttachmentInline  # also registers CaseAttachmentAdmin
 from cases import admin_templates, admin_work  # noqa: F401  (tasks, lines, task templates)
+from cases import admin_slas  # noqa: F401  (SLA definitions, task SLAs)
 from cases import admin_routing  # noqa: F401  (assignment rules, offers)
+from cases import admin_escalations  # noqa: F401  (escalations, templates, time entries, entitlement usage)
 from cases.choices import ResolutionCode
 from cases.models import Case, CaseEvent, CaseType, CaseTypeField, Lifecycle, LifecycleState, LifecycleTransition
 from core.admin import ServiceAdmin, ServiceInline, _service_kwargs
@@ -158,11 +160,13 @@ class CaseAdmin(ServiceAdmin):
         (None, {"fields": ["number", "short_description", "description", "case_type", "category", "channel"]}),
         ("State", {"fields": [
             "lifecycle", "state", "state_category", "version", "resolution_code", "close_notes", "needs_attention",
+            "auto_close",
         ]}),
         ("Priority", {"fields": ["impact", "urgency", "priority"]}),
         ("Customer", {"fields": ["account", "contact", "consumer", "partner"]}),
         ("Product and entitlement", {"fields": [
-            "product", "asset", "sold_product", "install_base_item", "contract", "entitlement", "service_definition",
+            "product", "asset", "sold_product", "install_base_item", "contract", "entitlement",
+            "entitlement_override_reason", "service_definition",
         ]}),
         ("Assignment", {"fields": ["assignment_group", "assigned_to", "assigned_at", "reassignment_count"]}),
         ("Related", {"fields": ["parent", "extra"]}),

@@ -7,8 +7,11 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         from cases import permissions, permissions_work  # noqa: F401  (they register access policies)
+        from cases import permissions_escalations  # noqa: F401  (escalation access policies)
+        from cases.services import entitlements  # noqa: F401  (registers the entitlement resolver and hooks)
         from cases.services import routing  # noqa: F401  (routing hooks; its permissions register access policies)
         from cases.services.parties import case_parties_login_moved
         from customers import hooks as customer_hooks
 
         customer_hooks.register_login_changed(case_parties_login_moved)
+        from cases.services import slas  # noqa: F401  (registers the SLA evaluation and schedule hooks)

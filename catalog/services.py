@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 
+from catalog import hooks
 from catalog.choices import VariableKind
 from catalog.models import (
     Asset,
@@ -51,12 +52,14 @@ def _create(model: type[models.Model], actor, data: dict, **preset) -> models.Mo
     instance.save()
     for name, values in m2m.items():
         getattr(instance, name).set(values)
+    hooks.schedule_touched(instance)
     return instance
 
 
 def _delete(model: type[models.Model], actor, instance: models.Model) -> None:
     _require(actor, model, "delete")
     model.objects.filter(pk=instance.pk).delete()
+    hooks.schedule_touched(instance)
 
 
 def _update(model: type[models.Model], actor, instance: models.Model, data: dict) -> models.Model:
@@ -67,6 +70,7 @@ def _update(model: type[models.Model], actor, instance: models.Model, data: dict
     instance.save()
     for name, values in m2m.items():
         getattr(instance, name).set(values)
+    hooks.schedule_touched(instance)
     return instance
 
 
@@ -175,6 +179,26 @@ def entitlement_create(*, actor, **fields) -> Entitlement:
 @transaction.atomic
 def entitlement_update(*, actor, instance: Entitlement, **fields) -> Entitlement:
     return _update(Entitlement, actor, instance, fields)
+
+
+def entitlement_lock(entitlement: Entitlement) -> Entitlement:
+    """The entitlement's row, locked until the caller's transaction ends (consume units next)."""
+    return Entitlement.objects.select_for_update().get(pk=entitlement.pk)
+
+
+@transaction.atomic
+def entitlement_units_consume(*, entitlement: Entitlement, units: Decimal) -> tuple[Decimal, Decimal]:
+    """Take `units` off a per-unit entitlement's remaining units (internal callers: a closed case,
+    time worked). Remaining units never go below zero: returns (charged, overage), the overage
+    being what could not be taken, for the caller to record and flag."""
+    locked = entitlement_lock(entitlement)
+    if not locked.per_unit or locked.remaining_units is None or units <= 0:
+        return Decimal(0), Decimal(0)
+    charged = min(units, locked.remaining_units)
+    locked.remaining_units -= charged
+    locked.save(update_fields=["remaining_units", "updated_at"])
+    entitlement.remaining_units = locked.remaining_units
+    return charged, units - charged
 
 
 def _service_id(fields: dict, name: str | None) -> dict:

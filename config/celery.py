@@ -26,6 +26,10 @@ app.conf.beat_schedule = {
         "task": "notifications.tasks.requeue_due_notifications_task",
         "schedule": 60.0,
     },
+    # SLA notices and breaches: only rows whose next threshold is due, through a partial index.
+    "scan-due-slas": {"task": "cases.tasks.slas.scan_due_slas_task", "schedule": 30.0, "options": {"expires": 25}},
     # Routing: offers past their expiry time out and go to the next agent (rows with due times, indexed).
     "expire-case-offers": {"task": "cases.tasks.routing.expire_case_offers_task", "schedule": 15.0, "options": {"expires": 15}},
+    # Auto-close of resolved cases: day-5 reminders and day-10 closes (idempotent, re-runnable).
+    "scan-auto-close": {"task": "cases.tasks.autoclose.scan_auto_close_task", "schedule": 3600.0},
 }

@@ -7,7 +7,7 @@ from email.utils import make_msgid
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage
-from django.db import IntegrityError, models, transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from notifications.choices import NotificationState
@@ -38,10 +38,6 @@ def notification_enqueue(
     to_address = to_address or getattr(recipient, "email", "") or ""
     if recipient is None and not to_address:
         raise ValidationError({"to_address": "A notification needs a recipient or an address."})
-    if dedupe_key:
-        existing = Notification.objects.filter(dedupe_key=dedupe_key).first()
-        if existing is not None:
-            return existing
     row = Notification(
         event=event, subject=subject[:255], body=body, recipient=recipient, to_address=to_address,
         dedupe_key=dedupe_key or None, related=_related_ref(related), headers=headers or {},
@@ -50,13 +46,16 @@ def notification_enqueue(
         message_id=make_msgid(domain=settings.NOTIFICATION_MESSAGE_ID_DOMAIN),
         next_attempt_at=timezone.now() + timedelta(seconds=settings.NOTIFICATION_REQUEUE_AFTER_SECONDS),
     )
-    try:
-        with transaction.atomic():
-            row.save()
-    except IntegrityError:
-        if dedupe_key:  # a concurrent writer took the key first
-            return Notification.objects.get(dedupe_key=dedupe_key)
-        raise
+    if dedupe_key:
+        # INSERT ... ON CONFLICT DO NOTHING, then read the row back: two round trips and no
+        # savepoint, whoever wrote the key first (the beat's scans enqueue hundreds at a time).
+        Notification.objects.bulk_create([row], ignore_conflicts=True)
+        saved = Notification.objects.get(dedupe_key=dedupe_key)
+        if saved.message_id != row.message_id:  # it was there already: exactly once
+            return saved
+        row = saved
+    else:
+        row.save()
     transaction.on_commit(lambda pk=row.pk: _queue(pk))
     return row
 

@@ -25,6 +25,7 @@ _AGENT = [
     "cases.change_casetask",
     "cases.add_caseline",
     "cases.change_caseline",
+    "cases.add_escalation", "cases.change_escalation", "cases.add_casetimeentry",  # escalations, time worked
     "users.view_assignmentgroup",
     "users.view_skill",
     "users.view_agentskill",
@@ -40,6 +41,7 @@ _MANAGER = _AGENT + [
     "users.add_agentchannelcapacity",
     "users.change_agentchannelcapacity",
     "cases.supervise_routing",
+    "cases.clear_case_attention",  # reference 2.3: the assignee, a manager or an admin clears it
 ]
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     "agent": _AGENT,

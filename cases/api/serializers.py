@@ -32,6 +32,8 @@ class CaseTypeSerializer(serializers.ModelSerializer):
 
 
 # --- cases ---------------------------------------------------------------------------------------
+from cases.api.escalation_summary import escalation_field, escalation_summary  # noqa: E402
+from cases.services.entitlements import entitlement_warning  # noqa: E402
 from catalog import selectors as catalog_selectors  # noqa: E402
 from cases import selectors as case_selectors  # noqa: E402
 from cases.choices import ResolutionCode  # noqa: E402
@@ -47,9 +49,11 @@ CASE_FIELDS = [
     "close_notes", "opened_at", "opened_by", "resolved_at", "resolved_by", "closed_at", "closed_by",
     "first_response_at", "needs_attention", "reopen_count", "parent", "major_case_state", "customer_project",
     "created_at", "updated_at", "state_category", "version", "reassignment_count", "install_base_item", "extra",
+    "sla_due", "made_sla", "auto_close", "entitlement_override_reason", "entitlement_warning", "escalation",
 ]
 CUSTOMER_HIDDEN = {
     "assignment_group", "needs_attention", "reassignment_count", "major_case_state", "state_category",
+    "sla_due", "made_sla", "auto_close", "entitlement_override_reason", "entitlement_warning",
 }
 
 
@@ -57,11 +61,20 @@ class CaseSerializer(FastReadMixin, serializers.ModelSerializer):
     """A case as the agent side sees it. `to_representation` trims it for the customer side."""
 
     customer_project = serializers.IntegerField(source="customer_project_id", read_only=True, allow_null=True)
+    entitlement_warning = serializers.SerializerMethodField(help_text="Agents: why the entitlement needs a look.")
+    escalation = serializers.SerializerMethodField(help_text="The latest escalation (customers: its state).")
 
     class Meta:
         model = Case
         fields = CASE_FIELDS
         read_only_fields = CASE_FIELDS
+
+    def get_entitlement_warning(self, case) -> str | None:
+        return entitlement_warning(case) if self.context.get("internal", True) else None
+
+    @escalation_field
+    def get_escalation(self, case):
+        return escalation_summary(self, case, internal=self.context.get("internal", True))
 
     def to_representation(self, case):
         data = super().to_representation(case)
@@ -120,6 +133,10 @@ class CaseWriteSerializer(serializers.Serializer):
     assigned_to = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), required=False, allow_null=True)
     parent = _scoped(case_selectors.case_list_for_user)
     needs_attention = serializers.BooleanField(required=False)
+    auto_close = serializers.BooleanField(required=False, help_text="Resolved cases: false opts out of auto-close.")
+    entitlement_override_reason = serializers.CharField(
+        required=False, allow_blank=True, help_text="Agents: why an entitlement that does not cover the case is set."
+    )
     extra = serializers.DictField(required=False)
     resolution_code = serializers.ChoiceField(choices=ResolutionCode.choices, required=False, allow_blank=True)
     close_notes = serializers.CharField(required=False, allow_blank=True)

@@ -16,4 +16,11 @@ from cases.models.templates import (  # noqa: F401
     TaskTemplateItem,
     TemplateState,
 )
+from cases.models.slas import SlaDefinition, SlaInterval, TaskSla  # noqa: F401,E402
 from cases.models.routing import AgentRoutingState, AssignmentRule, CaseOffer, RoutingSkillRequirement  # noqa: F401
+from cases.models.escalations import (  # noqa: F401
+    CaseTimeEntry,
+    EntitlementUsage,
+    Escalation,
+    EscalationTemplate,
+)

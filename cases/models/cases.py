@@ -73,17 +73,29 @@ class Case(ConcurrentTransitionMixin, TimeStampedModel):
     closed_at = models.DateTimeField(null=True, blank=True, editable=False)
     closed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False)
     needs_attention = models.BooleanField(default=False)
+    # Auto-close (reference 2.2): set when the case is resolved and nothing holds it open (needs
+    # attention, an open escalation of the case or its account); cleared when it leaves resolved.
+    # Agents may clear it (opt out) or set it again. See cases.services.autoclose.
+    auto_close = models.BooleanField(default=False)
+    auto_close_reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Why an agent set an entitlement that is not among the case's candidates (reference 3.5).
+    entitlement_override_reason = models.TextField(blank=True)
     reopen_count = models.PositiveIntegerField(default=0, editable=False)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
     major_case_state = models.CharField(max_length=16, choices=MajorCaseState.choices, blank=True, default="")
     # The project lives in `projects`, above `cases`; the link is by id until that app exists.
     customer_project_id = models.PositiveBigIntegerField(null=True, blank=True, db_index=True)
+    # Service levels (cases.services.slas keeps them): the earliest breach time of the running
+    # SLAs, and false once any SLA of the case has breached.
+    sla_due = models.DateTimeField(null=True, blank=True, editable=False)
+    made_sla = models.BooleanField(default=True, db_default=True, editable=False)
 
     class Meta:
         ordering = ["-updated_at"]
         permissions = [
             ("view_all_cases", "See every case"),
             ("work_case", "Work cases as an agent (assign, request info, propose solution, close)"),
+            ("clear_case_attention", "Clear 'needs attention' on any case (besides its assignee)"),
         ]
         indexes = [
             # The agent queue: one group's active cases, most recently updated first.
@@ -103,6 +115,23 @@ class Case(ConcurrentTransitionMixin, TimeStampedModel):
             models.Index(fields=["account", "-updated_at"], name="case_account_updated"),
             models.Index(fields=["contact", "-updated_at"], name="case_contact_updated"),
             models.Index(fields=["consumer", "-updated_at"], name="case_consumer_updated"),
+            # Auto-close scans (cases.services.autoclose): only the rows that may become due.
+            models.Index(
+                fields=["resolved_at"],
+                name="case_autoclose_remind",
+                condition=models.Q(
+                    state_category="resolved", auto_close=True, needs_attention=False,
+                    auto_close_reminded_at__isnull=True,
+                ),
+            ),
+            models.Index(
+                fields=["auto_close_reminded_at"],
+                name="case_autoclose_close",
+                condition=models.Q(
+                    state_category="resolved", auto_close=True, needs_attention=False,
+                    auto_close_reminded_at__isnull=False,
+                ),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -105,11 +105,22 @@ class CaseTask(ConcurrentTransitionMixin, TimeStampedModel):
             self.close_notes = notes
 
 
+class BlockerReason(models.TextChoices):
+    """Reference 2.3's reasons for a "blocked by" entry."""
+
+    CUSTOMER_INFO = "customer_info", "Need information from the customer"
+    TASK = "task", "Need task resolution"
+    PROBLEM_WORKAROUND = "problem_workaround", "Need PRB workaround"
+    OTHER = "other", "Other"
+
+
 class CaseBlocker(models.Model):
-    """A "blocked by" entry on a case (reference 2.3): open while its task is open."""
+    """A "blocked by" entry on a case (reference 2.3): open while its task is open, or (reason
+    customer_info, no task) while the case waits for the customer's answer."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="blockers")
-    task = models.ForeignKey(CaseTask, on_delete=models.CASCADE, related_name="blocks")
+    task = models.ForeignKey(CaseTask, null=True, blank=True, on_delete=models.CASCADE, related_name="blocks")
+    reason = models.CharField(max_length=20, choices=BlockerReason.choices, default=BlockerReason.TASK)
     created_at = models.DateTimeField()
     resolved_at = models.DateTimeField(null=True, blank=True)
 
@@ -119,10 +130,17 @@ class CaseBlocker(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["task"], condition=models.Q(resolved_at__isnull=True), name="caseblocker_one_open_per_task"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=models.Q(resolved_at__isnull=True, reason="customer_info"),
+                name="caseblocker_one_open_customer_info",
+            ),
         ]
 
     def __str__(self) -> str:
+        if self.task_id is None:
+            return f"{self.case_id} blocked: {self.get_reason_display()}"
         return f"{self.case_id} blocked by task {self.task_id}"
 
     @property

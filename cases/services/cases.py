@@ -6,8 +6,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from cases import events, hooks, permissions
-from cases.choices import AUDITED_FIELDS, PRIORITY_MATRIX, EventKind
+from cases import events, hooks, permissions, permissions_escalations
+from cases.choices import AUDITED_FIELDS, PRIORITY_MATRIX, EventKind, StateCategory
 from cases.models import Case, CaseType, CaseTypeField, Lifecycle, LifecycleState
 from core.exceptions import Conflict, InvalidTransition
 from core.numbers import number_next
@@ -44,7 +44,7 @@ AGENT_FIELDS = (
     "short_description", "description", "category", "channel", "priority", "impact", "urgency", "case_type",
     "account", "contact", "consumer", "partner", "product", "asset", "sold_product", "install_base_item",
     "contract", "entitlement", "service_definition", "assignment_group", "assigned_to", "needs_attention",
-    "parent", "extra", "resolution_code", "close_notes",
+    "parent", "extra", "resolution_code", "close_notes", "entitlement_override_reason", "auto_close",
 )
 CUSTOMER_CREATE_FIELDS = (
     "short_description", "description", "category", "channel", "impact", "urgency", "case_type", "contact",
@@ -248,6 +248,10 @@ def case_update(*, actor, instance: Case, version: int | None = None, **fields) 
             raise ValidationError({"case_type": "That case type follows another lifecycle; open a new case instead."})
     before = {name: getattr(case, name) for name in AUDITED_FIELDS}
     old_assignee, old_group = case.assigned_to_id, case.assignment_group_id
+    if case.needs_attention and fields.get("needs_attention") is False and actor is not None:
+        permissions_escalations.require_can_clear_attention(actor, case)  # reference 2.3
+    if fields.get("auto_close") and case.state_category != StateCategory.RESOLVED:
+        raise ValidationError({"auto_close": "Auto close applies to resolved cases (it is set when one is resolved)."})
     if "extra" in fields:
         fields["extra"] = case_extra_clean(fields.get("case_type", case.case_type), fields["extra"])
     if "parent" in fields:
@@ -255,6 +259,8 @@ def case_update(*, actor, instance: Case, version: int | None = None, **fields) 
     for name, value in fields.items():
         setattr(case, name, value)
     _derive_and_check(case, explicit_priority="priority" in fields)
+    if {"entitlement", "entitlement_override_reason"} & set(fields) and case.entitlement_id:
+        case.entitlement = hooks.entitlement_for(case)  # an agent's choice is checked like at creation
     _assignment_bookkeeping(case, old_assignee, old_group)
     case.full_clean(exclude=_NOT_CLEANED)
     case.version += 1

@@ -13,12 +13,13 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed
 from cases import events, hooks, permissions
 from cases.choices import Actor, EventKind, ResolutionCode, StateCategory
 from cases.models import Case, LifecycleTransition
-from cases.services import work
+from cases.services import attention, autoclose, work
 from cases.services.cases import case_lock_for_change
 from core.exceptions import Conflict, InvalidTransition
 
 __all__ = ["case_act", "case_allowed_actions", "case_transitions_for"]
 
+SYSTEM = "system"  # the kind of a system action (case_act(system=True))
 INPUTS = ("comment", "work_note", "reason", "resolution_code", "close_notes", "notes_to_comments")
 
 
@@ -44,12 +45,14 @@ def case_allowed_actions(case: Case, user) -> list[str]:
 
 
 @transaction.atomic
-def case_act(*, actor, case: Case, action: str, **inputs) -> Case:
+def case_act(*, actor, case: Case, action: str, system: bool = False, **inputs) -> Case:
+    """`system=True` (with `actor=None`): the product itself acts, e.g. auto-close; it may take the
+    transition of either side. Internal callers only; no interface passes it."""
     unknown = sorted(set(inputs) - set(INPUTS))
     if unknown:
         raise ValidationError({name: "This action takes no such input." for name in unknown})
     case = case_lock_for_change(case, action=action)
-    kind = permissions.actor_kind(actor, case)
+    kind = SYSTEM if system and actor is None else permissions.actor_kind(actor, case)
     if kind is None:
         raise PermissionDenied("You cannot act on this case.")
     here = list(
@@ -59,12 +62,12 @@ def case_act(*, actor, case: Case, action: str, **inputs) -> Case:
     )
     if not here:
         raise InvalidTransition(action=action, state=case.state, allowed=case_allowed_actions(case, actor))
-    mine = [t for t in here if t.actor in (kind, Actor.ANY)]
+    mine = [t for t in here if t.actor in (kind, Actor.ANY) or kind == SYSTEM]
     if not mine:
         sides = " or ".join(sorted({t.get_actor_display().split(" (")[0].lower() for t in here}))
         raise PermissionDenied(f"Only the {sides} side may {action.replace('-', ' ')} this case.")
     transition = mine[0]
-    if not _actor_specific_ok(transition, case, actor):
+    if kind != SYSTEM and not _actor_specific_ok(transition, case, actor):
         raise PermissionDenied("Only the assignee accepts a case assigned to them.")
     if transition.target.category in (StateCategory.RESOLVED, StateCategory.CLOSED):
         blocking = work.case_lines_block_close(case)
@@ -93,6 +96,8 @@ def case_act(*, actor, case: Case, action: str, **inputs) -> Case:
     )
     _record_journal(case, actor, kind, action, inputs)
     work.case_lines_on_case_transition(case, old_category, case.state_category, actor)
+    attention.case_blocked_by_on_transition(case, old_category=old_category, kind=kind)  # reference 2.3
+    autoclose.case_auto_close_on_transition(case, old_category=old_category)  # reference 2.2
     return case
 
 

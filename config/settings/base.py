@@ -210,6 +210,11 @@ ATTACHMENT_ALLOWED_TYPES = env.list(
 )
 # Routing: seconds an agent has to accept or reject an offered case before it goes to the next agent.
 ROUTING_OFFER_TIMEOUT_SECONDS = env.int("ROUTING_OFFER_TIMEOUT_SECONDS", default=120)
+# Auto-close of resolved cases (reference 2.2; cases.services.autoclose). On by default here,
+# unlike the reference's inactive flow: see docs/architecture.md, "Auto-close".
+AUTO_CLOSE_ENABLED = env.bool("AUTO_CLOSE_ENABLED", default=True)
+AUTO_CLOSE_REMINDER_DAYS = env.int("AUTO_CLOSE_REMINDER_DAYS", default=5)
+AUTO_CLOSE_DAYS = env.int("AUTO_CLOSE_DAYS", default=10)
 # Seconds without a worker heartbeat after which /healthz/ reports the worker as missing.
 WORKER_HEARTBEAT_STALE_AFTER = env.int("WORKER_HEARTBEAT_STALE_AFTER", default=180)
 

@@ -75,11 +75,12 @@ def test_case_type_api_lists_its_fields(api_as, typed):
 
 def test_entitlement_hook_chooses_the_entitlement(world):
     chosen = EntitlementFactory(account=world.account)
+    previous = hooks._entitlement_resolver
     hooks.register_entitlement_resolver(lambda case: chosen)
     try:
         case = services.case_create(actor=world.users["agent"], short_description="E", account=world.account)
     finally:
-        hooks.register_entitlement_resolver(None)
+        hooks.register_entitlement_resolver(previous)  # the product's resolver, for the tests after
     assert case.entitlement == chosen
 
 

@@ -5,8 +5,10 @@ import datetime
 import pytest
 
 from cases import selectors as case_selectors
+from cases import selectors_slas as case_sla_selectors
 from cases import selectors_attachments as case_attachment_selectors
 from cases import selectors_routing as case_routing_selectors
+from cases import selectors_escalations as case_escalation_selectors
 from cases import selectors_work as case_work_selectors
 from catalog import selectors as catalog_selectors
 from core import access
@@ -47,8 +49,13 @@ SELECTORS = {
     "cases.caserelatedparty": case_selectors.case_related_party_list_for_user,
     "cases.tasktemplate": case_selectors.task_template_list_for_user,
     "cases.tasktemplateitem": case_selectors.task_template_item_list_for_user,
+    "cases.sladefinition": case_sla_selectors.sla_definition_list_for_user,
+    "cases.tasksla": case_sla_selectors.task_sla_list_for_user,
     "cases.assignmentrule": case_routing_selectors.assignment_rule_list_for_user,
     "cases.caseoffer": case_routing_selectors.case_offer_list_for_user,
+    "cases.escalation": case_escalation_selectors.escalation_list_for_user,
+    "cases.escalationtemplate": case_escalation_selectors.escalation_template_list_for_user,
+    "cases.casetimeentry": case_escalation_selectors.case_time_entry_list_for_user,
 }
 
 
@@ -131,6 +138,21 @@ def _on_cases(world, cases):
     ))
     template = f.TaskTemplateFactory()
     rows += [template, f.TaskTemplateItemFactory(template=template)]
+    rows += [f.TaskSlaFactory(), f.SlaDefinitionFactory(active=False)]
+    rows += _escalations(world, cases)
+    return rows
+
+
+def _escalations(world, cases):
+    """Case escalations (customer- and agent-requested), an account escalation, a template and
+    time worked."""
+    from cases.services import escalations
+
+    agent = world.users["agent"]
+    rows = [f.EscalationFactory(case=case) for case in cases[1:]]
+    rows.append(escalations.escalation_request(actor=world.users["customer"], case=cases[0], reason="inactivity"))
+    rows.append(escalations.escalation_request(actor=agent, account=world.account, reason="inactivity"))
+    rows += [f.EscalationTemplateFactory(), f.CaseTimeEntryFactory(case=cases[0], actor=agent)]
     return rows
 
 

@@ -9,4 +9,6 @@ from tests.factories.users import *  # noqa: F401,F403
 from tests.factories.cases_attachments import *  # noqa: F401,F403
 from tests.factories.cases_admin import *  # noqa: F401,F403
 from tests.factories.notifications import *  # noqa: F401,F403
+from tests.factories.cases_slas import *  # noqa: F401,F403
 from tests.factories.routing import *  # noqa: F401,F403
+from tests.factories.cases_escalations import *  # noqa: F401,F403

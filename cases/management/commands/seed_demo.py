@@ -14,6 +14,7 @@ from django.db import transaction
 
 from cases import services as case_services
 from cases.demo_routing import seed_routing_demo
+from cases.demo_escalations import seed_escalations
 from cases.models import Case, CaseType, Lifecycle
 from catalog import services as catalog_services
 from catalog.models import (
@@ -67,9 +68,11 @@ class Command(BaseCommand):
         self.people(users, accounts)
         self.products_and_entitlements(accounts)
         self.catalog()
+        case_services.sla_demo_definitions_install()  # the reference's four SLAs, before the cases
         self.cases(users, groups, accounts)
         self.work_items(users, groups)
         self.created += seed_routing_demo()  # rules, presence and two routed cases (cases/demo_routing.py)
+        seed_escalations(self, users, groups)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({self.created} records added)."))
 
     # --- helpers -------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ def sync_roles(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0010_case_queue_index'),
+        ('cases', '0011_slas'),
         ('catalog', '0002_initial'),
         ('customers', '0003_location_owner_message'),
         ('users', '0002_roles'),
