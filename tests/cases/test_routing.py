@@ -9,7 +9,7 @@ from django.utils import timezone
 from cases import selectors_routing
 from cases import services as case_services
 from cases.choices import EventKind
-from cases.models import AgentRoutingState, AssignmentRule, Case, CaseOffer
+from cases.models import AgentRoutingState, Case, CaseOffer
 from cases.models.routing import OfferState
 from cases.services import routing
 from core.exceptions import Conflict, InvalidTransition
