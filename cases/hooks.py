@@ -9,6 +9,7 @@
   that writes to the case itself uses a queryset `update()` so that it does not re-enter.
 """
 from collections.abc import Callable
+from dataclasses import dataclass
 
 _entitlement_resolver: Callable | None = None
 _created_callbacks: list[Callable] = []
@@ -44,3 +45,29 @@ def case_created(case) -> None:
 def case_changed(case) -> None:
     for callback in list(_changed_callbacks):
         callback(case)
+
+
+@dataclass(frozen=True)
+class CasePanel:
+    """A related list on the agent's case record page, contributed by an app above cases.
+
+    `loader(*, user, case)` returns the template's context: rows already scoped to the user, in
+    a bounded number of queries whatever the data size. `template` renders one panel's body.
+    """
+
+    key: str
+    title: str
+    template: str
+    loader: Callable
+    order: int = 100
+
+
+_case_panels: dict[str, CasePanel] = {}
+
+
+def register_case_panel(*, key: str, title: str, template: str, loader: Callable, order: int = 100) -> None:
+    _case_panels[key] = CasePanel(key=key, title=title, template=template, loader=loader, order=order)
+
+
+def case_panels() -> list[CasePanel]:
+    return sorted(_case_panels.values(), key=lambda panel: (panel.order, panel.key))
