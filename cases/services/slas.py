@@ -19,6 +19,7 @@ import logging
 from collections.abc import Iterable
 from functools import partial
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
@@ -55,7 +56,6 @@ __all__ = [
 
 CONDITIONS = ("start_condition", "pause_condition", "resume_condition", "stop_condition", "cancel_condition",
               "reset_condition")
-SCAN_BATCH = 200
 
 
 # --- calendars -----------------------------------------------------------------------------------
@@ -397,13 +397,14 @@ def _scan_batch(now: datetime.datetime, batch_size: int, calendars: sla_calendar
         return len(due), notices
 
 
-def sla_scan_due(*, now: datetime.datetime | None = None, batch_size: int = SCAN_BATCH, max_batches: int = 50) -> dict:
+def sla_scan_due(*, now: datetime.datetime | None = None, batch_size: int | None = None, max_batches: int = 50) -> dict:
     """The beat's SLA scan: running SLAs whose next threshold is due (partial index on
     next_check_at), in batches of `batch_size`, each in its own transaction. Sends the 50/75/100 %
     notices (each exactly once: the threshold moves in the same transaction as the outbox rows,
     and the rows carry dedupe keys), marks breaches, and moves each SLA to its next threshold.
     Re-running it, or running two at once, sends nothing twice."""
     now = now or timezone.now()
+    batch_size = batch_size or settings.SLA_SCAN_BATCH
     calendars = sla_calendars()
     total = notices = batches = 0
     while batches < max_batches:

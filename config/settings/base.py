@@ -213,6 +213,8 @@ ATTACHMENT_ALLOWED_TYPES = env.list(
 ROUTING_OFFER_TIMEOUT_SECONDS = env.int("ROUTING_OFFER_TIMEOUT_SECONDS", default=120)
 # Auto-close of resolved cases (reference 2.2; cases.services.autoclose). On by default here,
 # unlike the reference's inactive flow: see docs/architecture.md, "Auto-close".
+# The SLA scan commits every SLA_SCAN_BATCH due SLAs (a killed worker loses at most one batch of work, redone next tick).
+SLA_SCAN_BATCH = env.int("SLA_SCAN_BATCH", default=200)
 AUTO_CLOSE_ENABLED = env.bool("AUTO_CLOSE_ENABLED", default=True)
 AUTO_CLOSE_REMINDER_DAYS = env.int("AUTO_CLOSE_REMINDER_DAYS", default=5)
 AUTO_CLOSE_DAYS = env.int("AUTO_CLOSE_DAYS", default=10)
