@@ -29,11 +29,12 @@ run: seed
 	@bin/run-all
 
 test: install lint
-	$(BIN)/pytest -n auto -m "not services and not live_worker" $(PYTEST_ARGS)
+	$(BIN)/pytest -n auto -m "not services and not live_worker and not e2e" $(PYTEST_ARGS)
 
 test-services: install
 	@bin/ensure-services
-	$(SERVICES_ENV) $(BIN)/pytest -n 2 $(PYTEST_ARGS)
+	@bin/ensure-chromium
+	$(SERVICES_ENV) E2E_REQUIRED=1 $(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/lint-imports
