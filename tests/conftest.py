@@ -49,8 +49,7 @@ def ensure_reference_data() -> None:
             lifecycle_install(code)
 
 
-@pytest.fixture
-def world(db) -> World:
+def _build_world() -> World:
     ensure_reference_data()
     create = customer_services.account_create
     acme = create(actor=None, name="Acme")
@@ -87,6 +86,50 @@ def world(db) -> World:
         "admin": admin,
     }
     return World(acme, acme_eu, globex, partner_co, group, users, contacts)
+
+
+USERNAMES = {
+    "other_customer": "customer_erin",
+    "customer": "customer_dana",
+    "customer_admin": "custadmin_carl",
+    "partner": "partner_pat",
+    "agent": "agent_alice",
+    "manager": "manager_max",
+    "admin": "admin_ada",
+}
+ACCOUNTS = ("Acme", "Acme Europe", "Globex", "Partner Co")
+
+
+def _load_world() -> World | None:
+    """The world as the session built it, in four queries; None once a transactional test's
+    flush has removed it."""
+    by_name = {a.name: a for a in Account.objects.filter(name__in=ACCOUNTS)}
+    by_username = {u.username: u for u in User.objects.filter(username__in=USERNAMES.values())}
+    group = AssignmentGroup.objects.filter(name="Tier 1").first()
+    if len(by_name) != len(ACCOUNTS) or len(by_username) != len(USERNAMES) or group is None:
+        return None
+    users = {"anonymous": None, **{persona: by_username[name] for persona, name in USERNAMES.items()}}
+    by_user = {c.user_id: c for c in Contact.objects.filter(user__in=[users[p] for p in EXTERNAL_PERSONAS])}
+    contacts = {persona: by_user[users[persona].pk] for persona in EXTERNAL_PERSONAS}
+    return World(by_name["Acme"], by_name["Acme Europe"], by_name["Globex"], by_name["Partner Co"], group, users, contacts)
+
+
+EXTERNAL_PERSONAS = ("customer", "customer_admin", "other_customer", "partner")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Build the world once per test database (each xdist worker has its own), committed. Each
+    test runs in a transaction that is rolled back, so every test sees it exactly as built. A
+    transactional test's flush removes it; the `world` fixture then builds it again."""
+    with django_db_blocker.unblock():
+        _build_world()
+
+
+@pytest.fixture
+def world(db) -> World:
+    ensure_reference_data()
+    return _load_world() or _build_world()
 
 
 @pytest.fixture
