@@ -127,6 +127,17 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture
+def no_world(db) -> None:
+    """An empty database for tests of whole-database commands (seed_demo): the session's world is
+    removed inside the test's transaction, so it is back for the next test."""
+    Contact.objects.filter(account__name__in=ACCOUNTS).delete()
+    Account.objects.filter(name__in=ACCOUNTS).exclude(parent=None).delete()
+    Account.objects.filter(name__in=ACCOUNTS).delete()
+    AssignmentGroup.objects.filter(name="Tier 1").delete()
+    User.objects.filter(username__in=USERNAMES.values()).delete()
+
+
+@pytest.fixture
 def world(db) -> World:
     ensure_reference_data()
     return _load_world() or _build_world()

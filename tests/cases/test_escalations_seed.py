@@ -7,7 +7,7 @@ from django.core.management import call_command
 from cases.models import Case, CaseTimeEntry, Escalation, EscalationTemplate
 from catalog.models import Entitlement
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_world")]
 
 
 def test_demo_escalations_entitlements_and_time():

@@ -5,7 +5,7 @@ from django.core.management import call_command
 from cases.models import AssignmentRule, Case, CaseOffer
 from cases.models.routing import OfferState
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_world")]
 
 
 def test_seed_demo_sets_up_routing_and_routes_two_cases():

@@ -192,6 +192,7 @@ def test_demo_definitions_behave_as_the_reference_says(world, clock):
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("no_world")
 def test_seed_demo_ships_the_definitions_and_its_cases_get_slas():
     from django.core.management import call_command
 
