@@ -126,7 +126,11 @@ class CaseBlocker(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["case", "resolved_at"], name="caseblocker_case_open")]
+        indexes = [
+            models.Index(fields=["case", "resolved_at"], name="caseblocker_case_open"),
+            # The dashboards' blocked backlog: only the blockers still open.
+            models.Index(fields=["case"], name="caseblocker_open", condition=models.Q(resolved_at__isnull=True)),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["task"], condition=models.Q(resolved_at__isnull=True), name="caseblocker_one_open_per_task"
