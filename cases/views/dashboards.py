@@ -78,7 +78,7 @@ class Stat:
 
 
 def chart(ident: str, title: str, kind: str, labels: list[str], datasets: list[dict], *, note: str = "",
-          stacked: bool = False, horizontal: bool = False, unit: str = "", table: bool = True) -> dict:
+          stacked: bool = False, horizontal: bool = False, unit: str = "", table: bool = True, heading: str = "") -> dict:
     """One chart: the spec dashboards.js draws (JSON) and the table of its numbers, same links.
 
     `datasets`: [{"label", "data": [numbers], "links": [url or None], "color": one colour or a
@@ -98,7 +98,7 @@ def chart(ident: str, title: str, kind: str, labels: list[str], datasets: list[d
     empty = not any(value for d in datasets for value in d["data"] if value)
     return {
         "id": ident, "data_id": f"{ident}-data", "title": title, "note": note, "spec": spec, "empty": empty,
-        "columns": [d["label"] for d in datasets], "rows": rows, "table": table, "unit": unit,
+        "columns": [d["label"] for d in datasets], "rows": rows, "table": table, "unit": unit, "heading": heading,
     }
 
 
@@ -107,14 +107,14 @@ def _priority_chart(ident: str, title: str, counts: dict[int, int], link, kind: 
     return chart(ident, title, kind, labels, [{
         "label": "Cases", "data": [counts.get(p, 0) for p in PRIORITIES],
         "links": [link(p) for p in PRIORITIES], "color": [PRIORITY_COLORS[p] for p in PRIORITIES],
-    }], note=note)
+    }], note=note, heading="Priority")
 
 
 def _state_chart(ident: str, title: str, states, link, note: str = "") -> dict:
     return chart(ident, title, "bar", [s.label for s in states], [{
         "label": "Cases", "data": [s.count for s in states], "links": [link(s.code) for s in states],
         "color": [STATE_PALETTE[i % len(STATE_PALETTE)] for i in range(len(states))],
-    }], note=note)
+    }], note=note, heading="State")
 
 
 # --- the agent dashboard -------------------------------------------------------------------------
@@ -240,13 +240,12 @@ def _manager_context(board, group_ids: list[int] | None) -> dict:
         Stat("Escalated", _pct_text(board.escalated_pct), case_list_link(**open_, escalated="true"),
              f"{board.escalated} open cases with an open escalation", tone="warn" if board.escalated else ""),
         Stat("Blocked / unblocked", f"{board.blocked} / {board.unblocked}", None,
-             "Open cases blocked by a task or waiting for the customer (reference 2.3); the list has no "
-             "filter for them yet"),
+             "Blocked: waiting for a task or for the customer's answer"),
         Stat(f"Resolved, last {board.period_days} days", r.resolved, case_list_link(**resolved),
              f"Opened in the same days: {board.opened_in_period}"),
         Stat("Mean time to resolve", r.mttr_text, case_list_link(**resolved), "Resolved minus opened, cases resolved in the period"),
         Stat("First contact resolution", _pct_text(r.fcr_pct), case_list_link(**resolved),
-             "Resolved at the first response, never reopened (docs/architecture.md: the approximation)"),
+             "Resolved at the first response and never reopened"),
         Stat("Reopen rate", _pct_text(r.reopen_pct), case_list_link(**resolved, reopened="true"),
              f"{r.reopened} of {r.resolved} resolved cases were reopened at least once",
              tone="warn" if r.reopened else ""),
@@ -267,14 +266,14 @@ def _manager_context(board, group_ids: list[int] | None) -> dict:
         chart("open-sla", "Open cases by SLA stage", "pie", [SlaStage.LABELS[s] for s in SlaStage.ORDER], [{
             "label": "Cases", "data": [board.sla[s] for s in SlaStage.ORDER],
             "links": [sla_links[s] for s in SlaStage.ORDER], "color": [SLA_COLORS[s] for s in SlaStage.ORDER],
-        }], note="On track and no running SLA open the whole open list: it has no filter for them."),
+        }], note="On track and no running SLA open the whole open list: it has no filter for them.", heading="SLA stage"),
         chart("backlog-growth", f"Backlog growth: opened vs resolved, last {len(weeks)} weeks", "bar",
               [f"{w.start:%d %b}" for w in weeks], [
                   {"label": "Opened", "data": [w.opened for w in weeks], "color": OPENED_COLOR,
                    "links": [case_list_link(view="all", **scope, **_dates("opened", w.start, w.end)) for w in weeks]},
                   {"label": "Resolved", "data": [w.resolved for w in weeks], "color": RESOLVED_COLOR,
                    "links": [case_list_link(view="all", **scope, **_dates("resolved", w.start, w.end)) for w in weeks]},
-              ], note="Weeks start on Monday; the last one is this week so far."),
+              ], note="Weeks start on Monday; the last one is this week so far.", heading="Week of"),
     ]
     param = DIMENSION_PARAMS[board.by]
 

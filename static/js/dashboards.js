@@ -65,7 +65,7 @@
     } else {
       cfg.options.scales = { x: Object.assign({}, axis), y: Object.assign({}, axis) };
       if (s.horizontal) cfg.options.scales.y = { stacked: s.stacked, ticks: { autoSkip: false } };
-      else cfg.options.scales.x = { stacked: s.stacked, ticks: { autoSkip: true, maxRotation: 0 } };
+      else cfg.options.scales.x = { stacked: s.stacked, ticks: { autoSkip: s.labels.length > 8, maxRotation: 45 } };
     }
     return cfg;
   }
