@@ -13,10 +13,13 @@ How each figure stays fast at a million cases (docs/architecture.md, "Dashboards
   joined to their case, never by probing every open case.
 
 Definitions (the reference's where the data model allows; departures are said):
-- SLA stage of an open case: *breached* when `made_sla` is false (an SLA breached, the case's
-  "made SLA" flag) or its earliest running SLA is past due; *at risk* when that SLA is due within
-  `CASE_SLA_AT_RISK_MINUTES` (default 60); *on track* when due later; *no running SLA* when none
-  is counting (none attached, or all paused).
+- SLA (the case list's filters, so a figure and its list agree): *breached* when `made_sla` is
+  false (an SLA of the case breached; the beat's scan flags it within 30 s of the due time); *at
+  risk* when its earliest running SLA is due within `CASE_SLA_AT_RISK_MINUTES` (default 60) or
+  already past due. The SLA stage chart splits the open backlog into disjoint stages: breached,
+  at risk (not breached), on track (due later), no running SLA (none attached, or all paused).
+- Escalated: an escalation of the case in the state "escalated" (approved or needing none), as
+  the case list's `escalated=true`; a request still waiting for approval does not count.
 - First contact resolution (reference 10.4's case report: FCR when the case had one update; not
   when reopened, ever set to awaiting info, or worked through more contacts before resolution).
   Approximation from the case's own columns: resolved in the period, never reopened, and the
@@ -47,7 +50,7 @@ from customers.models import Account
 from users.models import AssignmentGroup, User
 
 OPEN_CATEGORIES = (StateCategory.NEW, StateCategory.OPEN, StateCategory.AWAITING)
-OPEN_ESCALATION_STATES = ("requested", "escalated")
+ESCALATED = "escalated"  # the escalation state the case list's `escalated=true` means
 PRIORITIES = tuple(Priority.values)
 PERIODS = (7, 30, 90, 365)  # days
 DEFAULT_PERIOD = 30
@@ -73,15 +76,25 @@ def at_risk_window() -> datetime.timedelta:
     return datetime.timedelta(minutes=settings.CASE_SLA_AT_RISK_MINUTES)
 
 
+def sla_breached_q() -> Q:
+    """The case list's `sla=breached`."""
+    return Q(made_sla=False)
+
+
+def sla_at_risk_q(now: datetime.datetime) -> Q:
+    """The case list's `sla=at_risk`: the earliest running SLA is due within the window or past due."""
+    return Q(sla_due__isnull=False, sla_due__lte=now + at_risk_window())
+
+
 def sla_stage_q(stage: str, now: datetime.datetime) -> Q:
-    """The open cases in one SLA stage at `now` (module docstring)."""
+    """The open cases in one SLA stage at `now`; the stages do not overlap (module docstring)."""
     soon = now + at_risk_window()
     if stage == SlaStage.BREACHED:
-        return Q(made_sla=False) | Q(sla_due__lt=now)
+        return sla_breached_q()
     if stage == SlaStage.AT_RISK:
-        return Q(made_sla=True, sla_due__gte=now, sla_due__lt=soon)
+        return Q(made_sla=True, sla_due__lte=soon)
     if stage == SlaStage.ON_TRACK:
-        return Q(made_sla=True, sla_due__gte=soon)
+        return Q(made_sla=True, sla_due__gt=soon)
     return Q(made_sla=True, sla_due__isnull=True)
 
 
@@ -166,8 +179,8 @@ def agent_dashboard_for_user(*, user, now: datetime.datetime | None = None) -> A
         .values("state_category", "state", "priority")
         .annotate(
             n=_count(),
-            breached=_count(sla_stage_q(SlaStage.BREACHED, now)),
-            at_risk=_count(sla_stage_q(SlaStage.AT_RISK, now)),
+            breached=_count(sla_breached_q()),
+            at_risk=_count(sla_at_risk_q(now)),
             attention=_count(Q(needs_attention=True)),
         )
         .order_by()
@@ -361,7 +374,7 @@ def _manager_dashboard(*, user, group_ids, period_days, by, now) -> ManagerDashb
         opened.values(column)
         .annotate(
             n=_count(), unassigned=_count(Q(assigned_to__isnull=True)),
-            breached=_count(sla_stage_q(SlaStage.BREACHED, now)), at_risk=_count(sla_stage_q(SlaStage.AT_RISK, now)),
+            breached=_count(sla_breached_q()), at_risk=_count(sla_at_risk_q(now)),
             **{f"p{p}": _count(Q(priority=p)) for p in PRIORITIES},
         )
         .order_by("-n", column)[:TOP]
@@ -431,8 +444,8 @@ def _blocked(related: Q):
 
 
 def _escalated(related: Q):
-    """Open escalations (requested or escalated) of the open cases in scope."""
-    return Escalation.objects.filter(related, source="case", state__in=OPEN_ESCALATION_STATES)
+    """Escalations in force ("escalated") of the open cases in scope."""
+    return Escalation.objects.filter(related, source="case", state=ESCALATED)
 
 
 def _keyed(qs, column: str, keys: list) -> dict:
@@ -509,5 +522,5 @@ def groups_of(user) -> list[int]:
 __all__ = [
     "AgentDashboard", "ManagerDashboard", "OpenRow", "ResolvedRow", "Week", "StateCount", "SlaStage",
     "agent_dashboard_for_user", "manager_dashboard_for_user", "metric_group_choices", "groups_of",
-    "sla_stage_q", "open_cases", "at_risk_window", "DIMENSIONS", "PERIODS", "DEFAULT_PERIOD", "TOP",
+    "sla_stage_q", "sla_breached_q", "sla_at_risk_q", "open_cases", "at_risk_window", "DIMENSIONS", "PERIODS", "DEFAULT_PERIOD", "TOP",
 ]

@@ -62,8 +62,9 @@ def case_list_link(**params) -> str:
 
 
 def _dates(prefix: str, first: datetime.date, last: datetime.date) -> dict:
-    """A day range of the list's date filters, both days included."""
-    return {f"{prefix}_after": first, f"{prefix}_before": last}
+    """The days `first` to `last`, both included, in the list's date filters: `_after` is from the
+    start of its day, `_before` up to (not including) the start of its day."""
+    return {f"{prefix}_after": first, f"{prefix}_before": last + datetime.timedelta(days=1)}
 
 
 # --- charts --------------------------------------------------------------------------------------
@@ -142,7 +143,7 @@ class AgentDashboardView(WorkspaceMixin, TemplateView):
             Stat("My SLA breaches", board.breached, case_list_link(**mine, sla="breached"),
                  "My open cases whose SLA is breached", tone="bad" if board.breached else "ok"),
             Stat("My SLAs at risk", board.at_risk, case_list_link(**mine, sla="at_risk"),
-                 f"Due within {settings.CASE_SLA_AT_RISK_MINUTES} minutes", tone="warn" if board.at_risk else ""),
+                 f"Due within {settings.CASE_SLA_AT_RISK_MINUTES} minutes or past due", tone="warn" if board.at_risk else ""),
             Stat("Offers waiting for me", board.offers, INBOX, "Routed cases to accept or reject in my inbox",
                  tone="info" if board.offers else "", shortcut="i"),
         ]
@@ -152,7 +153,7 @@ class AgentDashboardView(WorkspaceMixin, TemplateView):
                 Stat("My groups' P1 cases", board.groups_p1, case_list_link(**groups, priority=1),
                      "Critical open cases of my groups", tone="bad" if board.groups_p1 else ""),
                 Stat("My groups' open cases", board.groups_open, case_list_link(**groups)),
-                Stat("Unassigned in my groups", board.groups_unassigned, case_list_link(view="my_groups_unassigned"),
+                Stat("Unassigned in my groups", board.groups_unassigned, case_list_link(**groups, assigned_to="none"),
                      "Waiting in my groups' queues", shortcut="u"),
             ]
         charts = [
@@ -238,7 +239,7 @@ def _manager_context(board, group_ids: list[int] | None) -> dict:
         Stat("Open cases with breached SLAs", _pct_text(board.breached_pct), case_list_link(**open_, sla="breached"),
              f"{board.sla[SlaStage.BREACHED]} of {board.open}", tone="bad" if board.sla[SlaStage.BREACHED] else "ok"),
         Stat("Escalated", _pct_text(board.escalated_pct), case_list_link(**open_, escalated="true"),
-             f"{board.escalated} open cases with an open escalation", tone="warn" if board.escalated else ""),
+             f"{board.escalated} open cases escalated", tone="warn" if board.escalated else ""),
         Stat("Blocked / unblocked", f"{board.blocked} / {board.unblocked}", None,
              "Blocked: waiting for a task or for the customer's answer"),
         Stat(f"Resolved, last {board.period_days} days", r.resolved, case_list_link(**resolved),
@@ -266,7 +267,8 @@ def _manager_context(board, group_ids: list[int] | None) -> dict:
         chart("open-sla", "Open cases by SLA stage", "pie", [SlaStage.LABELS[s] for s in SlaStage.ORDER], [{
             "label": "Cases", "data": [board.sla[s] for s in SlaStage.ORDER],
             "links": [sla_links[s] for s in SlaStage.ORDER], "color": [SLA_COLORS[s] for s in SlaStage.ORDER],
-        }], note="On track and no running SLA open the whole open list: it has no filter for them.", heading="SLA stage"),
+        }], note="At risk: due within the hour or past due, not yet flagged breached. On track and no running "
+                 "SLA open the whole open list (it has no filter for them).", heading="SLA stage"),
         chart("backlog-growth", f"Backlog growth: opened vs resolved, last {len(weeks)} weeks", "bar",
               [f"{w.start:%d %b}" for w in weeks], [
                   {"label": "Opened", "data": [w.opened for w in weeks], "color": OPENED_COLOR,
@@ -278,10 +280,10 @@ def _manager_context(board, group_ids: list[int] | None) -> dict:
     param = DIMENSION_PARAMS[board.by]
 
     def keyed(row) -> dict | None:
-        """The list filter of one breakdown row; None when the list cannot select it (no group,
-        no account, no product: the contract has no filter for an empty value but the assignee's)."""
+        """The list filter of one breakdown row; None when the list cannot select it (no account,
+        no product: the list filters an empty value for the group and the assignee only)."""
         if row.key is None:
-            return {param: "none"} if board.by == "agent" else None
+            return {param: "none"} if board.by in ("agent", "group") else None
         return {param: row.key}
 
     open_links, open_rows = [], []

@@ -101,7 +101,7 @@ def test_sla_stages_follow_the_running_sla_and_the_made_sla_flag(world, clock):
 
     assert stages(MONDAY_9 + H) == (0, 0)                 # due in 3 h: on track
     assert stages(MONDAY_9 + 3 * H + 30 * 60 * datetime.timedelta(seconds=1)) == (1, 0)  # due in 30 min
-    assert stages(MONDAY_9 + 5 * H) == (0, 1)             # past due, before the beat flags it
+    assert stages(MONDAY_9 + 5 * H) == (1, 0)             # past due, before the beat flags it: at risk
     Case.objects.filter(pk=case.pk).update(made_sla=False, sla_due=MONDAY_9 + 10 * H)  # the scan flagged it
     assert stages(MONDAY_9 + H) == (0, 1)                 # once breached, breached
 
@@ -171,15 +171,16 @@ def test_backlog_by_priority_state_sla_stage_and_unassigned(world, tier2):
 
 def test_backlog_sla_stages_of_the_open_cases(world):
     now = metrics.timezone.now()
-    due = {"breached": now - H, "at_risk": now + 20 * 60 * datetime.timedelta(seconds=1), "on_track": now + 5 * H}
-    for stage, when in due.items():
+    for when in (now - H, now + 20 * 60 * datetime.timedelta(seconds=1), now + 5 * H):  # past due, soon, later
         Case.objects.filter(pk=opened(world).pk).update(sla_due=when)
     flagged = opened(world)
-    Case.objects.filter(pk=flagged.pk).update(made_sla=False)
+    Case.objects.filter(pk=flagged.pk).update(made_sla=False, sla_due=now + 10 * 60 * datetime.timedelta(seconds=1))
     opened(world)
     board = manager_board(world, now=now)
-    assert board.sla == {"breached": 2, "at_risk": 1, "on_track": 1, "none": 1}
-    assert board.breached_pct == 40.0
+    assert board.sla == {"breached": 1, "at_risk": 2, "on_track": 1, "none": 1}
+    assert board.breached_pct == 20.0
+    tier1 = board.open_rows[0]
+    assert (tier1.breached, tier1.at_risk) == (1, 3)  # the list's filters: the flagged one is also due soon
 
 
 def test_blocked_backlog_counts_cases_waiting_on_the_customer_or_a_task(world):
@@ -197,12 +198,17 @@ def test_blocked_backlog_counts_cases_waiting_on_the_customer_or_a_task(world):
 def test_escalated_share_of_the_open_backlog(world):
     escalated = opened(world)
     esc.escalation_request(actor=world.users["agent"], case=escalated, reason="lack_of_progress")
+    waiting = opened(world)                                                       # requested, not yet approved
+    template = f.EscalationTemplateFactory(name="Needs approval", approval_group=world.group)
+    assert esc.escalation_request(
+        actor=world.users["agent"], case=waiting, reason="lack_of_progress", template=template
+    ).state == "requested"
     closed = opened(world)
     esc.escalation_request(actor=world.users["agent"], case=closed, reason="lack_of_progress")
     act(world, "agent", closed, "close", **RESOLVE)                               # escalated, but no longer open
     opened(world)
     board = manager_board(world)
-    assert (board.open, board.escalated, board.escalated_pct) == (2, 1, 50.0)
+    assert (board.open, board.escalated, board.escalated_pct) == (3, 1, 33.3)
 
 
 def test_group_filter_narrows_every_figure(world, tier2):

@@ -131,7 +131,7 @@ def test_agent_dashboard_figures_link_to_the_lists_behind_them(client_as, world)
     assert 'href="/cases/?view=my_open&amp;sla=at_risk"' in html
     assert f'href="/cases/?view=all_open&amp;assignment_group={group}&amp;priority=1"' in html
     assert f'href="/cases/?view=all_open&amp;assignment_group={group}"' in html
-    assert 'href="/cases/?view=my_groups_unassigned"' in html
+    assert f'href="/cases/?view=all_open&amp;assignment_group={group}&amp;assigned_to=none"' in html
     assert 'href="/inbox/"' in html
     spec = chart_spec(html, "my-priority")
     assert spec["type"] == "doughnut" and spec["datasets"][0]["data"] == [1, 1, 0, 0]
@@ -155,7 +155,7 @@ def test_every_chart_has_a_table_with_the_same_links_readable_without_javascript
 def test_agent_dashboard_says_when_the_agent_is_in_no_group(client_as, world):
     user_services.assignment_group_update(actor=None, instance=world.group, members=[world.users["manager"]])
     html = client_as("agent").get(AGENT_URL).content.decode()
-    assert "not a member of any active assignment group" in html and "my_groups_unassigned" not in html
+    assert "not a member of any active assignment group" in html and "assigned_to=none" not in html
 
 
 def test_agent_dashboard_shows_the_manager_button_to_managers_only(client_as, world):
@@ -205,7 +205,8 @@ def test_period_figures_link_to_the_cases_resolved_in_the_period(client_as, worl
     params = parse_qs(urlsplit(links[0].replace("&amp;", "&")).query)
     after, before = params["resolved_after"][0], params["resolved_before"][0]
     today = timezone.localdate()
-    assert (after, before) == ((today - datetime.timedelta(days=29)).isoformat(), today.isoformat())
+    # the list's "before" is up to the start of that day: tomorrow, so that today is included
+    assert (after, before) == ((today - datetime.timedelta(days=29)).isoformat(), (today + datetime.timedelta(days=1)).isoformat())
     assert f'href="/cases/?view=all&amp;resolved_after={after}&amp;resolved_before={before}&amp;reopened=true"' in board_html
     assert f'assignment_group={world.group.pk}' in board_html  # the group row of the breakdown
 
@@ -217,18 +218,21 @@ def test_backlog_growth_bars_link_to_each_weeks_opened_and_resolved_cases(client
     assert [d["label"] for d in spec["datasets"]] == ["Opened", "Resolved"] and len(spec["labels"]) == 12
     assert spec["datasets"][0]["data"][-1] == 1
     _, params = query(spec["datasets"][0]["links"][-1])
-    monday, sunday = params["opened_after"][0], params["opened_before"][0]
+    monday, next_monday = params["opened_after"][0], params["opened_before"][0]
     assert datetime.date.fromisoformat(monday).weekday() == 0
-    assert datetime.date.fromisoformat(sunday) - datetime.date.fromisoformat(monday) == datetime.timedelta(days=6)
+    assert datetime.date.fromisoformat(next_monday) - datetime.date.fromisoformat(monday) == datetime.timedelta(days=7)
     assert query(spec["datasets"][1]["links"][-1])[1]["resolved_after"] == [monday]
 
 
 def test_breakdown_rows_without_a_list_filter_have_no_link(client_as, world):
-    services.case_create(actor=world.users["agent"], short_description="No group", account=world.account)
-    html = client_as("manager").get(f"{MANAGER_URL}?by=group").content.decode()
-    spec = chart_spec(html, "by-open")
-    assert spec["labels"] == ["No group"] and spec["datasets"][3]["links"] == [None]
-    assert "<th scope=\"row\">No group</th>" in html
+    services.case_create(actor=world.users["agent"], short_description="A consumer's", consumer=f.ConsumerFactory())
+    by_group = chart_spec(client_as("manager").get(f"{MANAGER_URL}?by=group").content.decode(), "by-open")
+    assert by_group["labels"] == ["No group"]
+    assert query(by_group["datasets"][3]["links"][0])[1] == {"view": ["all_open"], "assignment_group": ["none"], "priority": ["4"]}
+    html = client_as("manager").get(f"{MANAGER_URL}?by=account").content.decode()
+    by_account = chart_spec(html, "by-open")
+    assert by_account["labels"] == ["No account"] and by_account["datasets"][3]["links"] == [None]
+    assert '<th scope="row">No account</th>' in html
 
 
 def test_my_groups_filter_uses_the_managers_groups(client_as, world, tier2):
