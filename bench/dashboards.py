@@ -133,7 +133,8 @@ def _plans(client, url: str) -> list[dict]:
     plans = []
     for query in queries.captured_queries:
         sql = query["sql"]
-        if not sql.startswith("SELECT") or not any(t in sql for t in ('"cases_case"', '"cases_caseblocker"', '"cases_escalation"')):
+        tables = ('"cases_case"', '"cases_caseblocker"', '"cases_escalation"')
+        if not sql.startswith("SELECT") or not any(table in sql for table in tables):
             continue
         with connection.cursor() as cursor:
             cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}")

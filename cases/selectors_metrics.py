@@ -9,7 +9,7 @@ How each figure stays fast at a million cases (docs/architecture.md, "Dashboards
   the index alone, whatever the size of the history;
 - history is read only within the chosen period, through the indexes on `opened_at` and
   `resolved_at` (each followed by the group, so a group filter stays inside the index);
-- blocked and escalated cases are counted from the open blockers / open escalations (a few rows),
+- blocked and escalated cases are counted from the open blockers / escalations in force (few rows),
   joined to their case, never by probing every open case.
 
 Definitions (the reference's where the data model allows; departures are said):
@@ -41,7 +41,7 @@ from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from cases.choices import Priority, StateCategory
-from cases.models import Case, CaseBlocker, CaseOffer, Escalation, LifecycleState
+from cases.models import CaseBlocker, CaseOffer, Escalation, LifecycleState
 from cases.models.routing import OfferState
 from cases.permissions_metrics import require_can_view_team_metrics
 from cases.selectors import case_list_for_user
@@ -515,12 +515,14 @@ def metric_group_choices() -> list[tuple[int, str]]:
 def groups_of(user) -> list[int]:
     """The groups a user manages or belongs to ("my groups" on the manager dashboard)."""
     return list(
-        AssignmentGroup.objects.filter(Q(members=user) | Q(manager=user)).order_by("pk").values_list("pk", flat=True).distinct()
+        AssignmentGroup.objects.filter(Q(members=user) | Q(manager=user))
+        .order_by("pk").values_list("pk", flat=True).distinct()
     )
 
 
 __all__ = [
     "AgentDashboard", "ManagerDashboard", "OpenRow", "ResolvedRow", "Week", "StateCount", "SlaStage",
     "agent_dashboard_for_user", "manager_dashboard_for_user", "metric_group_choices", "groups_of",
-    "sla_stage_q", "sla_breached_q", "sla_at_risk_q", "open_cases", "at_risk_window", "DIMENSIONS", "PERIODS", "DEFAULT_PERIOD", "TOP",
+    "sla_stage_q", "sla_breached_q", "sla_at_risk_q", "open_cases", "at_risk_window",
+    "DIMENSIONS", "PERIODS", "DEFAULT_PERIOD", "TOP",
 ]

@@ -42,9 +42,5 @@ class Migration(migrations.Migration):
             model_name='case',
             index=models.Index(condition=models.Q(('resolved_at__isnull', False)), fields=['resolved_at', 'assignment_group'], name='case_resolved_group'),
         ),
-        migrations.AddIndex(
-            model_name='caseblocker',
-            index=models.Index(condition=models.Q(('resolved_at__isnull', True)), fields=['case'], name='caseblocker_open'),
-        ),
         migrations.RunPython(sync_roles, migrations.RunPython.noop),
     ]

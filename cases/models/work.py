@@ -126,11 +126,9 @@ class CaseBlocker(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [
-            models.Index(fields=["case", "resolved_at"], name="caseblocker_case_open"),
-            # The dashboards' blocked backlog: only the blockers still open.
-            models.Index(fields=["case"], name="caseblocker_open", condition=models.Q(resolved_at__isnull=True)),
-        ]
+        # The dashboards' blocked backlog reads the open blockers through the partial unique index
+        # below (every open blocker is in it: a NULL task is indexed too).
+        indexes = [models.Index(fields=["case", "resolved_at"], name="caseblocker_case_open")]
         constraints = [
             models.UniqueConstraint(
                 fields=["task"], condition=models.Q(resolved_at__isnull=True), name="caseblocker_one_open_per_task"

@@ -139,7 +139,8 @@ class AgentDashboardView(WorkspaceMixin, TemplateView):
             Stat("My new cases", board.new, case_list_link(**mine, state_category="new"),
                  "Assigned to me and not yet accepted or worked", tone="info" if board.new else ""),
             Stat("Needs my attention", board.needs_attention, case_list_link(**mine, needs_attention="true"),
-                 "A customer replied, a blocking task ended, someone else commented", tone="warn" if board.needs_attention else ""),
+                 "A customer replied, a blocking task ended, someone else commented",
+                 tone="warn" if board.needs_attention else ""),
             Stat("My SLA breaches", board.breached, case_list_link(**mine, sla="breached"),
                  "My open cases whose SLA is breached", tone="bad" if board.breached else "ok"),
             Stat("My SLAs at risk", board.at_risk, case_list_link(**mine, sla="at_risk"),
@@ -244,7 +245,8 @@ def _manager_context(board, group_ids: list[int] | None) -> dict:
              "Blocked: waiting for a task or for the customer's answer"),
         Stat(f"Resolved, last {board.period_days} days", r.resolved, case_list_link(**resolved),
              f"Opened in the same days: {board.opened_in_period}"),
-        Stat("Mean time to resolve", r.mttr_text, case_list_link(**resolved), "Resolved minus opened, cases resolved in the period"),
+        Stat("Mean time to resolve", r.mttr_text, case_list_link(**resolved),
+             "Resolved minus opened, cases resolved in the period"),
         Stat("First contact resolution", _pct_text(r.fcr_pct), case_list_link(**resolved),
              "Resolved at the first response and never reopened"),
         Stat("Reopen rate", _pct_text(r.reopen_pct), case_list_link(**resolved, reopened="true"),
@@ -326,7 +328,8 @@ def _manager_context(board, group_ids: list[int] | None) -> dict:
     breakdown_resolved.update(extra_template="cases/dashboards/_breakdown_resolved.html", wide=True,
                               height=_bar_height(len(board.resolved_rows)))
     return {
-        "backlog_stats": stats[:5], "period_stats": stats[5:], "charts": charts, "breakdown_open": breakdown_open, "open_rows": open_rows,
+        "backlog_stats": stats[:5], "period_stats": stats[5:], "charts": charts,
+        "breakdown_open": breakdown_open, "open_rows": open_rows,
         "breakdown_resolved": breakdown_resolved, "resolved_rows": resolved_rows,
         "dimension": DIMENSION_TITLES[board.by], "priorities": [Priority(p).label for p in PRIORITIES],
     }

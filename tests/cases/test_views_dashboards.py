@@ -206,7 +206,8 @@ def test_period_figures_link_to_the_cases_resolved_in_the_period(client_as, worl
     after, before = params["resolved_after"][0], params["resolved_before"][0]
     today = timezone.localdate()
     # the list's "before" is up to the start of that day: tomorrow, so that today is included
-    assert (after, before) == ((today - datetime.timedelta(days=29)).isoformat(), (today + datetime.timedelta(days=1)).isoformat())
+    day = datetime.timedelta(days=1)
+    assert (after, before) == ((today - 29 * day).isoformat(), (today + day).isoformat())
     assert f'href="/cases/?view=all&amp;resolved_after={after}&amp;resolved_before={before}&amp;reopened=true"' in board_html
     assert f'assignment_group={world.group.pk}' in board_html  # the group row of the breakdown
 
@@ -228,7 +229,9 @@ def test_breakdown_rows_without_a_list_filter_have_no_link(client_as, world):
     services.case_create(actor=world.users["agent"], short_description="A consumer's", consumer=f.ConsumerFactory())
     by_group = chart_spec(client_as("manager").get(f"{MANAGER_URL}?by=group").content.decode(), "by-open")
     assert by_group["labels"] == ["No group"]
-    assert query(by_group["datasets"][3]["links"][0])[1] == {"view": ["all_open"], "assignment_group": ["none"], "priority": ["4"]}
+    assert query(by_group["datasets"][3]["links"][0])[1] == {
+        "view": ["all_open"], "assignment_group": ["none"], "priority": ["4"],
+    }
     html = client_as("manager").get(f"{MANAGER_URL}?by=account").content.decode()
     by_account = chart_spec(html, "by-open")
     assert by_account["labels"] == ["No account"] and by_account["datasets"][3]["links"] == [None]
