@@ -269,8 +269,9 @@ def _manager_context(board, group_ids: list[int] | None) -> dict:
         chart("open-sla", "Open cases by SLA stage", "pie", [SlaStage.LABELS[s] for s in SlaStage.ORDER], [{
             "label": "Cases", "data": [board.sla[s] for s in SlaStage.ORDER],
             "links": [sla_links[s] for s in SlaStage.ORDER], "color": [SLA_COLORS[s] for s in SlaStage.ORDER],
-        }], note="At risk: due within the hour or past due, not yet flagged breached. On track and no running "
-                 "SLA open the whole open list (it has no filter for them).", heading="SLA stage"),
+        }], note=f"At risk: due within {settings.CASE_SLA_AT_RISK_MINUTES} minutes or past due, not yet flagged "
+                 "breached. On track and no running SLA open the whole open list (it has no filter for them).",
+           heading="SLA stage"),
         chart("backlog-growth", f"Backlog growth: opened vs resolved, last {len(weeks)} weeks", "bar",
               [f"{w.start:%d %b}" for w in weeks], [
                   {"label": "Opened", "data": [w.opened for w in weeks], "color": OPENED_COLOR,

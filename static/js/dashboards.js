@@ -38,7 +38,7 @@
         animation: false,
         indexAxis: s.horizontal ? "y" : "x",
         plugins: {
-          legend: { display: round || s.datasets.length > 1, position: round ? "right" : "top" },
+          legend: { display: round || s.datasets.length > 1, position: round && window.innerWidth > 520 ? "right" : "top" },
           tooltip: {
             callbacks: {
               label: function (item) {
