@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from cases.views import dashboards as case_dashboards
 from core import views as core_views
 
 admin.site.site_header = "Casedesk admin console"
@@ -9,10 +10,11 @@ admin.site.site_title = "Casedesk admin"
 admin.site.index_title = "Customers, products, people and access"
 
 urlpatterns = [
-    path("", core_views.HomeView.as_view(), name="home"),
+    path("", case_dashboards.workspace_home, name="home"),  # the workspace home: the agent dashboard
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz/", core_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
+    path("", include("cases.urls")),
 ]

@@ -2,15 +2,8 @@ from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 from django.utils import timezone
-from django.views.generic import TemplateView
 
 from core.selectors import heartbeat_last_seen
-
-
-class HomeView(TemplateView):
-    """Where each person goes from here: the links their roles open."""
-
-    template_name = "core/home.html"
 
 
 def healthz(request):

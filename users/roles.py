@@ -42,6 +42,7 @@ _MANAGER = _AGENT + [
     "users.change_agentchannelcapacity",
     "cases.supervise_routing",
     "cases.clear_case_attention",  # reference 2.3: the assignee, a manager or an admin clears it
+    "cases.see_team_metrics",  # the manager dashboard (reference 10.4)
 ]
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     "agent": _AGENT,

@@ -96,6 +96,8 @@ class Case(ConcurrentTransitionMixin, TimeStampedModel):
             ("view_all_cases", "See every case"),
             ("work_case", "Work cases as an agent (assign, request info, propose solution, close)"),
             ("clear_case_attention", "Clear 'needs attention' on any case (besides its assignee)"),
+            # Not "view_...": the agent role holds cases.view_*.
+            ("see_team_metrics", "See the manager dashboard: team metrics by group, agent, account and product"),
         ]
         indexes = [
             # The agent queue: one group's active cases, most recently updated first.
@@ -131,6 +133,33 @@ class Case(ConcurrentTransitionMixin, TimeStampedModel):
                     state_category="resolved", auto_close=True, needs_attention=False,
                     auto_close_reminded_at__isnull=False,
                 ),
+            ),
+            # Dashboards (cases.selectors_metrics). Each index holds every column its aggregates
+            # read, so PostgreSQL answers them from the index alone (an index-only scan) instead
+            # of visiting the open cases scattered over the whole table. Plain key columns rather
+            # than INCLUDE, which SQLite lacks (Django would warn, and check --deploy fails on it).
+            # The open backlog, whole or narrowed to groups (leading column): by priority, state,
+            # SLA stage, unassigned, and by group / agent / account / product.
+            models.Index(
+                fields=[
+                    "assignment_group", "priority", "state", "assigned_to", "made_sla", "sla_due", "account", "product",
+                ],
+                name="case_open_metrics",
+                condition=models.Q(state_category__in=["new", "open", "awaiting"]),
+            ),
+            # One agent's open cases: by state and priority, new, needing attention, SLA stage.
+            models.Index(
+                fields=["assigned_to", "state_category", "state", "priority", "made_sla", "sla_due", "needs_attention"],
+                name="case_open_assignee_metrics",
+                condition=models.Q(state_category__in=["new", "open", "awaiting"]),
+            ),
+            # History within a period: cases opened / resolved per week (the group narrows it
+            # within the index), and the resolved cases of a period.
+            models.Index(fields=["opened_at", "assignment_group"], name="case_opened_group"),
+            models.Index(
+                fields=["resolved_at", "assignment_group"],
+                name="case_resolved_group",
+                condition=models.Q(resolved_at__isnull=False),
             ),
         ]
 

@@ -126,6 +126,8 @@ class CaseBlocker(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+        # The dashboards' blocked backlog reads the open blockers through the partial unique index
+        # below (every open blocker is in it: a NULL task is indexed too).
         indexes = [models.Index(fields=["case", "resolved_at"], name="caseblocker_case_open")]
         constraints = [
             models.UniqueConstraint(

@@ -24,19 +24,7 @@ def test_check_worker_fails_clearly_without_a_worker(mocker):
         call_command("check_worker", timeout=0.3)
 
 
-def test_home_page_links_to_admin_and_api_docs(client_as, world):
-    html = client_as("admin").get("/").content.decode()
-    assert "/admin/" in html and "/api/v1/docs/" in html and "admin_ada" in html
-
-
-def test_home_page_hides_admin_link_from_customers(client_as, world):
-    html = client_as("customer").get("/").content.decode()
-    assert 'href="/admin/"' not in html and "/api/v1/docs/" in html
-
-
-@matrix(anonymous=200, external=200, internal=200)
-def test_home_page_is_open_to_everyone(persona, expected, client_as, world):
-    assert_status(client_as(persona).get("/"), expected)
+# The home page `/` is the workspace's agent dashboard now: tests/cases/test_views_dashboards.py.
 
 
 @matrix(anonymous=200, external=200, internal=200)
