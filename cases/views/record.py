@@ -14,13 +14,19 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases import hooks, permissions, permissions_escalations, permissions_work, selectors_record, services
-from cases.choices import ACTIVE_CATEGORIES, EventKind
+from cases.choices import ACTIVE_CATEGORIES, EventKind, Impact, Priority
 from cases.services import attention, escalations, lifecycle, parties, templates as template_services
 from cases.views import record_forms as f
 from cases.views.common import INVALID, REFUSALS, done, form_page, fragment_context, is_htmx, refusal, refused, refused_message
 from core.exceptions import InvalidTransition
 from users.views import workspace_view
 
+# Audited fields stored as codes, shown with their labels on the timeline.
+CHOICE_LABELS = {
+    "priority": {str(v): label for v, label in Priority.choices},
+    "impact": {str(v): label for v, label in Impact.choices},
+    "urgency": {str(v): label for v, label in Impact.choices},
+}
 # Lifecycle actions with a key of their own (beside c, w, e, a). Admin-added actions get none.
 ACTION_KEYS = {"propose-solution": "r", "request-info": "i", "info-received": "o", "accept": "p", "close": "x"}
 
@@ -91,6 +97,9 @@ def _timeline_context(request, case, *, before=None, show="all", labels: dict | 
             event.old_label, event.new_label = labels.get(event.old, event.old), labels.get(event.new, event.new)
         elif event.kind == EventKind.FIELD_CHANGED:
             event.field_label = event.field.replace("_", " ").capitalize()
+            choices = CHOICE_LABELS.get(event.field)
+            if choices:
+                event.old, event.new = choices.get(event.old, event.old), choices.get(event.new, event.new)
         elif event.kind == EventKind.ATTACHMENT and event.new.isdigit():
             event.download_url = f"{download}{event.new}/download/"
     timeline_url = _url("case-timeline", case)
