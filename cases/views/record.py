@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -105,7 +106,7 @@ def _timeline_context(request, case, *, before=None, show="all", labels: dict | 
     timeline_url = _url("case-timeline", case)
     return {
         "events": page.rows,
-        "next_url": f"{timeline_url}?show={show}&before={page.next_cursor}" if page.next_cursor else "",
+        "next_url": f"{timeline_url}?{urlencode({'show': show, 'before': page.next_cursor})}" if page.next_cursor else "",
         "show": show,
         "timeline_url": timeline_url,
         "filters": [("all", "All"), ("comments", "Comments"), ("work_notes", "Work notes"), ("updates", "Updates")],
