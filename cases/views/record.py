@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -66,18 +67,24 @@ def _detail_rows(case, can_edit: bool) -> list[dict]:
         "case_type": str(case.case_type) if case.case_type_id else "",
         "parent": case.parent.number if case.parent_id else "",
     }
-    rows = []
-    for name in f.detail_field_names(case):
-        rows.append({"name": name, "label": f.DETAIL_LABELS[name], "display": display[name], "editable": can_edit,
-                     "link": _url("case-detail", case.parent) if name == "parent" and case.parent_id else ""})
+    base = _url("case-details", case)  # /cases/<number>/details/: the field URLs hang below it
+
+    def row(name, label, shown, **more):
+        return {"name": name, "label": label, "display": shown, "editable": can_edit,
+                "edit_url": f"{base}{name}/edit/", "page_url": f"{base}edit/#id_{name}", **more}
+
+    rows = [
+        row(name, f.DETAIL_LABELS[name], display[name],
+            link=f"/cases/{case.parent.number}/" if name == "parent" and case.parent_id else "")
+        for name in f.detail_field_names(case)
+    ]
     if case.case_type_id:
         for spec in case.case_type.fields.all():
             value = (case.extra or {}).get(spec.name)
             if isinstance(value, bool):
                 value = "Yes" if value else "No"
-            rows.append({"name": f"{f.EXTRA_PREFIX}{spec.name}", "label": spec.label,
-                         "display": "" if value is None else str(value), "editable": can_edit,
-                         "internal": not spec.customer_visible})
+            rows.append(row(f"{f.EXTRA_PREFIX}{spec.name}", spec.label, "" if value is None else str(value),
+                            internal=not spec.customer_visible))
     return rows
 
 
@@ -94,6 +101,7 @@ def _timeline_context(request, case, *, before=None, show="all", labels: dict | 
     labels = _state_labels(case) if labels is None else labels
     download = f"/api/v1/cases/{case.pk}/attachments/"
     for event in page.rows:
+        _stamp(event)
         if event.kind == EventKind.STATE_CHANGED:
             event.old_label, event.new_label = labels.get(event.old, event.old), labels.get(event.new, event.new)
         elif event.kind == EventKind.FIELD_CHANGED:
@@ -111,6 +119,14 @@ def _timeline_context(request, case, *, before=None, show="all", labels: dict | 
         "timeline_url": timeline_url,
         "filters": [("all", "All"), ("comments", "Comments"), ("work_notes", "Work notes"), ("updates", "Updates")],
     }
+
+
+def _stamp(event) -> None:
+    """Who and when, worked out once here rather than by the template for every row."""
+    author = event.author if event.author_id else None
+    event.who = (f"{author.first_name} {author.last_name}".strip() or author.username) if author else "System"
+    moment = timezone.localtime(event.created_at)
+    event.when, event.when_iso = moment.strftime("%Y-%m-%d %H:%M"), moment.isoformat()
 
 
 def _panels(request, case) -> list[dict]:
