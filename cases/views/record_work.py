@@ -32,6 +32,7 @@ LINE_LABELS = {
     "submit": "Submit", "start": "Start work", "request-info": "Request info", "info-received": "Info received",
     "accept": "Resolve - accept", "deny": "Resolve - deny", "cancel": "Cancel line",
 }
+LINE_ORDER = ("submit", "start", "request-info", "info-received", "accept", "deny", "cancel")
 LINE_KEYS = {"start": "s", "request-info": "i", "info-received": "o", "accept": "r"}
 STATE_BADGE = {
     "open": "info", "closed": "ok", "cancelled": "", "draft": "", "new": "info", "work_in_progress": "info",
@@ -158,7 +159,7 @@ def _line_context(request, line) -> dict:
     buttons = [
         {"action": a, "label": LINE_LABELS.get(a, a), "key": LINE_KEYS.get(a, ""), "url": _line_url("line-act", line, a),
          "one_click": a not in LINE_FORMS, "danger": a in ("cancel", "deny")}
-        for a in allowed
+        for a in sorted(allowed, key=lambda a: LINE_ORDER.index(a) if a in LINE_ORDER else len(LINE_ORDER))
     ]
     return {
         "line": line, "allowed": allowed, "buttons": buttons, "can_edit": can_edit,
