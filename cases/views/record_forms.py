@@ -3,6 +3,7 @@ one service call; the services decide (and refuse, naming the field, which the v
 the form). Choice lists come from the scoped selectors."""
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 
 from cases import selectors
 from cases.choices import CaseCategory, Impact, Priority, ResolutionCode, StateCategory
@@ -147,10 +148,8 @@ class CaseDetailsForm(forms.Form):
             return forms.ModelChoiceField(label=label, queryset=queryset.order_by("name"), required=False)
         if name == "case_type":
             queryset = selectors.case_type_list_for_user(user=user).filter(active=True).prefetch_related(None)
-            if case.lifecycle.is_default:
-                queryset = queryset.filter(lifecycle_id__in=[case.lifecycle_id]) | queryset.filter(lifecycle__isnull=True)
-            else:
-                queryset = queryset.filter(lifecycle_id=case.lifecycle_id)
+            same = Q(lifecycle_id=case.lifecycle_id)
+            queryset = queryset.filter(same | Q(lifecycle__isnull=True) if case.lifecycle.is_default else same)
             return forms.ModelChoiceField(
                 label=label, queryset=queryset.order_by("name"), required=False,
                 help_text="Types that follow this case's lifecycle.",
@@ -255,9 +254,6 @@ class CaseActionForm(forms.Form):
             elif name in ("close_notes", "comment", "work_note", "reason"):
                 field = forms.CharField(label=label, required=needed, widget=forms.Textarea(attrs={"rows": 3}))
             self.fields[name] = field
-
-    def service_inputs(self) -> dict:
-        return {name: value for name, value in self.cleaned_data.items() if value not in ("", None, False)}
 
 
 # --- assignment, escalation, tasks, templates, journal, files ----------------------------------------
