@@ -195,7 +195,7 @@ def _page_context(request, case) -> dict:
 @require_GET
 @workspace_view
 def case_detail(request, number: str):
-    case = selectors_record.case_record_get(user=request.user, number=number)
+    case = selectors_record.case_record_get(user=request.user, number=number, related_flags=True)
     return render(request, "cases/record/case.html", _page_context(request, case))
 
 
