@@ -62,7 +62,7 @@ def _task_context(request, task) -> dict:
     buttons = [
         {"action": a, "label": TASK_LABELS[a], "key": TASK_KEYS.get(a, ""), "url": _task_url("task-act", task, a),
          "danger": a == "cancel"}
-        for a in allowed if a != "comment"
+        for a in sorted(allowed, key=lambda a: a != "close") if a != "comment"
     ]
     return {
         "task": task, "allowed": allowed, "buttons": buttons, "can_edit": can_edit,
