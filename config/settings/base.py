@@ -216,6 +216,8 @@ ROUTING_OFFER_TIMEOUT_SECONDS = env.int("ROUTING_OFFER_TIMEOUT_SECONDS", default
 AUTO_CLOSE_ENABLED = env.bool("AUTO_CLOSE_ENABLED", default=True)
 AUTO_CLOSE_REMINDER_DAYS = env.int("AUTO_CLOSE_REMINDER_DAYS", default=5)
 AUTO_CLOSE_DAYS = env.int("AUTO_CLOSE_DAYS", default=10)
+# Workspace case lists: a running SLA due within this many minutes (or breached) is "at risk".
+CASE_SLA_AT_RISK_MINUTES = env.int("CASE_SLA_AT_RISK_MINUTES", default=60)
 # Seconds without a worker heartbeat after which /healthz/ reports the worker as missing.
 WORKER_HEARTBEAT_STALE_AFTER = env.int("WORKER_HEARTBEAT_STALE_AFTER", default=180)
 
