@@ -474,13 +474,14 @@ class Page:
         return out
 
 
-def capped_count(qs: QuerySet, cap: int = COUNT_CAP) -> tuple[int, bool]:
+def capped_count(qs: QuerySet, cap: int | None = None) -> tuple[int, bool]:
     """COUNT over a LIMIT: as cheap at a million matches as at a thousand."""
+    cap = COUNT_CAP if cap is None else cap
     counted = qs.order_by()[: cap + 1].count()
     return min(counted, cap), counted > cap
 
 
-def page_of(qs: QuerySet, *, columns, page: int, per_page: int, cap: int = COUNT_CAP) -> Page:
+def page_of(qs: QuerySet, *, columns, page: int, per_page: int, cap: int | None = None) -> Page:
     """One page of `qs` as dicts of `columns`, with a capped count. The first page of a short list
     costs one query (fewer rows than a page: that is the count); otherwise two."""
     rows_qs = qs.values(*columns)
