@@ -20,6 +20,13 @@ def create_trigram_index(apps, schema_editor):
         )
 
 
+def sync_roles(apps, schema_editor):
+    # The new model's permissions reach the roles (admin: cases.*, agents: cases.view_*).
+    from users.roles import sync_role_permissions
+
+    sync_role_permissions(apps)
+
+
 def drop_trigram_index(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(f"DROP INDEX IF EXISTS {TRGM_INDEX}")
@@ -85,4 +92,5 @@ class Migration(migrations.Migration):
         ),
         TrigramExtension(),
         migrations.RunPython(create_trigram_index, drop_trigram_index),
+        migrations.RunPython(sync_roles, migrations.RunPython.noop),
     ]
