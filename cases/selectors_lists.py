@@ -39,6 +39,9 @@ from users.models import AssignmentGroup
 ACTIVE = (StateCategory.NEW, StateCategory.OPEN, StateCategory.AWAITING)  # "open": not resolved, closed or cancelled
 PAGE_SIZES = (25, 50, 100)
 COUNT_CAP = 1000  # a list counts at most this many rows ("1,000+") and pages no further
+# A text search counts fewer: every candidate row costs a case-insensitive comparison, so its
+# capped count reads about cap / (share of rows matching) rows; 200 keeps that to a few thousand.
+SEARCH_COUNT_CAP = 200
 NAV_COUNT_CAP = 999  # the navigation's counts ("999+")
 NAV_COUNTS_SECONDS = 30
 OPTIONS_SECONDS = 60
@@ -393,13 +396,21 @@ def record_url_for_number(*, user, text: str) -> str | None:
     return None
 
 
+NULLABLE_SORTS = {"sla_due"}  # empty values sort last both ways (cases without a running SLA)
+
+
 def order_by(sort: str, sorts: dict) -> list:
-    """The sort as ORDER BY terms, made total: ties by most recently updated, then id."""
+    """The sort as ORDER BY terms, made total: ties by most recently updated, then id. Plain terms
+    for NOT NULL columns, so that an index on (…, updated_at DESC) serves them (a NULLS LAST
+    term, even on a column that has no NULL, does not match such an index)."""
     descending, name = sort.startswith("-"), sort.lstrip("-")
     column = sorts[name]
     if column == "number":
         return ["-number" if descending else "number"]
-    term = F(column).desc(nulls_last=True) if descending else F(column).asc(nulls_last=True)
+    if column in NULLABLE_SORTS:
+        term = F(column).desc(nulls_last=True) if descending else F(column).asc(nulls_last=True)
+    else:
+        term = f"-{column}" if descending else column
     if column == "updated_at":
         return [term, "-pk" if descending else "pk"]
     return [term, "-updated_at", "-pk"]
@@ -472,6 +483,10 @@ class Page:
             out.append(number)
             last = number
         return out
+
+
+def count_cap(query: ListQuery) -> int:
+    return SEARCH_COUNT_CAP if query.q else COUNT_CAP
 
 
 def capped_count(qs: QuerySet, cap: int | None = None) -> tuple[int, bool]:

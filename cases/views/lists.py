@@ -216,7 +216,9 @@ MORE_FILTERS = ("needs_attention", "sla", "escalated", "reopened", "opened_after
 def _case_results_context(request, query: sel.ListQuery, now: datetime.datetime) -> dict:
     options = sel.case_list_options(user=request.user)
     qs = sel.case_list_filtered(user=request.user, query=query, now=now)
-    page = sel.page_of(qs, columns=sel.CASE_ROW_COLUMNS, page=query.page, per_page=query.per_page)
+    page = sel.page_of(
+        qs, columns=sel.CASE_ROW_COLUMNS, page=query.page, per_page=query.per_page, cap=sel.count_cap(query)
+    )
     labels = sel.filter_labels(query.filters, options)
     path = reverse("cases:case-list")
     return {
@@ -455,7 +457,9 @@ def list_nav(request):
 
 def _task_results_context(request, query: sel.ListQuery, now: datetime.datetime) -> dict:
     qs = sel.case_task_list_filtered(user=request.user, query=query)
-    page = sel.page_of(qs, columns=sel.TASK_ROW_COLUMNS, page=query.page, per_page=query.per_page)
+    page = sel.page_of(
+        qs, columns=sel.TASK_ROW_COLUMNS, page=query.page, per_page=query.per_page, cap=sel.count_cap(query)
+    )
     path = reverse("cases:task-list")
     options = sel.case_list_options(user=request.user)
     labels = sel.filter_labels(query.filters, options)
