@@ -100,12 +100,12 @@ def _person(first, last, username="") -> str:
 
 def case_rows(rows: list[dict], *, options: dict, now: datetime.datetime) -> list[dict]:
     labels = options["state_labels"]
+    names = sel.names_for_rows(rows, options)
     window = sel.sla_at_risk_window()
     today = timezone.localtime(now).date()
     escalations = sel.open_escalations_for_cases(r["id"] for r in rows) if rows else {}
     out = []
     for r in rows:
-        escalation = escalations.get(r["id"])
         out.append({
             "number": r["number"],
             "url": f"/cases/{r['number']}/",
@@ -116,21 +116,22 @@ def case_rows(rows: list[dict], *, options: dict, now: datetime.datetime) -> lis
             "priority_label": PRIORITY_LABELS.get(r["priority"], r["priority"]),
             "account": r["account__name"] or "",
             "contact": _person(r["contact__first_name"], r["contact__last_name"])
-            or _person(r["consumer__first_name"], r["consumer__last_name"]),
-            "group": r["assignment_group__name"] or "",
-            "assignee": _person(r["assigned_to__first_name"], r["assigned_to__last_name"], r["assigned_to__username"]),
+            or names["consumers"].get(r["consumer_id"], ""),
+            "group": names["groups"].get(r["assignment_group_id"], ""),
+            "assignee": names["people"].get(r["assigned_to_id"], ""),
             "sla": sla_badge(r["sla_due"], r["made_sla"], now, window),
             "attention": r["needs_attention"],
             "reopened": r["reopen_count"],
-            "escalation": escalation,
+            "escalation": escalations.get(r["id"]),
             "updated": when(r["updated_at"], today),
         })
     return out
 
 
-def task_rows(rows: list[dict], *, now: datetime.datetime) -> list[dict]:
+def task_rows(rows: list[dict], *, options: dict, now: datetime.datetime) -> list[dict]:
     today = timezone.localtime(now).date()
     states = dict(TaskState.choices)
+    names = sel.names_for_rows(rows, options)
     return [
         {
             "number": r["number"],
@@ -143,8 +144,8 @@ def task_rows(rows: list[dict], *, now: datetime.datetime) -> list[dict]:
             "open": r["state"] == TaskState.OPEN,
             "priority": r["priority"],
             "priority_label": PRIORITY_LABELS.get(r["priority"], r["priority"]),
-            "group": r["assignment_group__name"] or "",
-            "assignee": _person(r["assigned_to__first_name"], r["assigned_to__last_name"], r["assigned_to__username"]),
+            "group": names["groups"].get(r["assignment_group_id"], ""),
+            "assignee": names["people"].get(r["assigned_to_id"], ""),
             "opened": when(r["opened_at"], today),
             "updated": when(r["updated_at"], today),
         }
@@ -467,7 +468,7 @@ def _task_results_context(request, query: sel.ListQuery, now: datetime.datetime)
     return {
         "query": query,
         "page": page,
-        "rows": task_rows(page.rows, now=now),
+        "rows": task_rows(page.rows, options=options, now=now),
         "headers": _headers(query, TASK_COLUMNS, path),
         "chips": _chips(query, labels, path, FILTER_NAMES),
         "pager": _pager(query, page, path),

@@ -20,7 +20,8 @@ def test_bench_workspace_lists_measures_every_page_with_constant_query_counts():
             assert {"median_ms", "p95_ms", "queries", "rows"} <= set(page), name
         for name in ("my_open", "all_open", "search", "all_open_htmx"):
             assert result["pages"][name]["rows"] > 0, name
-        assert set(result["targets"]["met"]) == set(workloads(1)) - {"my_open_cold_cache"}
+        assert set(result["targets"]["met"]) == set(workloads(1)) - {"my_open_cold_cache", "floor_all_open"}
+        assert result["pages"]["floor_all_open"]["rows"] == result["pages"]["all_open"]["rows"] and result["ratio_all_open_to_floor"] > 0
     for name in small["pages"]:
         assert large["pages"][name]["queries"] <= small["pages"][name]["queries"] + 1, name  # +1: a full page's capped count
     assert "| my_open |" in table(large)
