@@ -48,11 +48,21 @@ def _fragment(request, target: str) -> bool:
     return bool(request.htmx) and request.htmx.target == target
 
 
+def _has_blanks(params) -> bool:
+    return any(value == "" for _, values in params.lists() for value in values)
+
+
+def _pushing(response, url: str):
+    """htmx puts this URL in the address bar: the list's own, without the form's empty fields."""
+    response["HX-Push-Url"] = url
+    return response
+
+
 # --- presentation helpers --------------------------------------------------------------------------
 
 
 def span(delta: datetime.timedelta) -> str:
-    """A short duration: '<1 min', '35 min', '3 h 20 min', '2 d 4 h'."""
+    """A short duration: '<1 min', '35 min', '3 h 20 min', '14 h', '2 d 4 h'."""
     minutes = int(delta.total_seconds() // 60)
     if minutes < 1:
         return "<1 min"
@@ -61,7 +71,7 @@ def span(delta: datetime.timedelta) -> str:
     if days:
         return f"{days} d {hours} h" if hours else f"{days} d"
     if hours:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+        return f"{hours} h {minutes} min" if minutes and hours < 10 else f"{hours} h"
     return f"{minutes} min"
 
 
@@ -243,6 +253,8 @@ def case_list(request):
     query = sel.case_list_query_parse(request.GET)
     if query.q and (url := sel.record_url_for_number(user=request.user, text=query.q)):
         return redirect(url)  # an exact case, task or line number opens its record
+    if not request.htmx and _has_blanks(request.GET) and not query.errors:
+        return redirect(f"{reverse('cases:case-list')}?{query.urlencode()}")  # a plain form's empty fields
     saved = None
     if query.saved is not None:
         saved = get_object_or_404(sel.saved_case_filter_list_for_user(user=request.user), pk=query.saved)
@@ -251,36 +263,39 @@ def case_list(request):
     context["title"] = saved.name if saved else CASE_LIST_TITLES.get(query.view, CaseListName(query.view).label)
     if _fragment(request, "case-results"):
         context["fragment"] = True
-        return render(request, "cases/_case_results.html", context)
+        return _pushing(render(request, "cases/_case_results.html", context), context["current_url"])
     nav = sel.case_list_nav_for_user(user=request.user, now=now)
     context.update(_filter_bar_context(query, context["options"], nav))
     return render(request, "cases/case_list.html", context)
 
 
+def _tabs_context(query: sel.ListQuery, nav: dict) -> dict:
+    tabs = [
+        {"view": name, "label": CaseListName(name).label, "url": f"/cases/?view={name}",
+         "count": nav["counts"].get(name), "current": name == query.view}
+        for name in CaseListName.values
+    ]
+    return {"tabs": tabs, "count_cap": nav["cap"]}
+
+
 def _filter_bar_context(query: sel.ListQuery, options: dict, nav: dict) -> dict:
-    single = {name: query.filters[name][0] for name in SELECT_FILTERS if len(query.filters.get(name, [])) == 1}
+    editable = SELECT_FILTERS + MORE_FILTERS
+    single = {name: query.filters[name][0] for name in editable if len(query.filters.get(name, [])) == 1}
+    multi = {name for name in editable if len(query.filters.get(name, [])) > 1}
     # Filters the bar has no control for, or with several values: kept as hidden fields so that
     # changing one control keeps them (they show as chips, each removable).
     hidden = [
         (name, value) for name, values in query.filters.items()
-        if name not in MORE_FILTERS and name != "account_q" and name not in single for value in values
+        if name != "account_q" and name not in single for value in values
     ]
-    counts = nav["counts"]
-    tabs = [
-        {"view": name, "label": CaseListName(name).label, "url": f"/cases/?view={name}",
-         "count": counts.get(name), "current": name == query.view}
-        for name in CaseListName.values
-    ]
-    more = {name: query.filters.get(name, [""])[0] for name in MORE_FILTERS}
     return {
         "single": single,
         "hidden": hidden,
-        "multi": {name for name in SELECT_FILTERS if len(query.filters.get(name, [])) > 1},
-        "more": more,
-        "more_open": any(more.values()),
+        "multi": multi,
+        "more": {name: single.get(name, "") for name in MORE_FILTERS},
+        "more_count": sum(1 for name in MORE_FILTERS if name in query.filters),
         "account_q": query.filters.get("account_q", [""])[0],
-        "tabs": tabs,
-        "count_cap": nav["cap"],
+        **_tabs_context(query, nav),
         "saved_filters": nav["saved"],
         "priorities": Priority.choices,
         "channels": Channel.choices,
@@ -347,7 +362,10 @@ def case_bulk_assign(request):
         query = sel.case_list_query_parse(_query_of(next_url))
         context = _case_results_context(request, query, timezone.now())
         context.update(bulk=outcome, fragment=True)
-        return render(request, "cases/_case_results.html", context)
+        context.update(_tabs_context(query, sel.case_list_nav_for_user(user=request.user)))
+        response = _pushing(render(request, "cases/_case_results.html", context), context["current_url"])
+        response["HX-Trigger"] = "cases-changed"  # the navigation's counts reload
+        return response
     _bulk_messages(request, outcome)
     return HttpResponseRedirect(next_url)
 
@@ -475,6 +493,7 @@ def _task_results_context(request, query: sel.ListQuery, now: datetime.datetime)
         "options": options,
         "errors": query.errors,
         "clear_url": f"{path}?view={query.view}",
+        "current_url": f"{path}?{query.urlencode()}",
     }
 
 
@@ -485,11 +504,13 @@ def task_list(request):
     query = sel.task_list_query_parse(request.GET)
     if query.q and (url := sel.record_url_for_number(user=request.user, text=query.q)):
         return redirect(url)
+    if not request.htmx and _has_blanks(request.GET) and not query.errors:
+        return redirect(f"{reverse('cases:task-list')}?{query.urlencode()}")
     context = _task_results_context(request, query, now)
     context["title"] = sel.TaskListName.labels[query.view]
     if _fragment(request, "task-results"):
         context["fragment"] = True
-        return render(request, "cases/_task_results.html", context)
+        return _pushing(render(request, "cases/_task_results.html", context), context["current_url"])
     single = {name: query.filters[name][0] for name in sel.TASK_FILTERS if len(query.filters.get(name, [])) == 1}
     context.update({
         "single": single,

@@ -70,6 +70,19 @@
     }
   });
 
+  // Pop-overs (More filters, Assign to…, Saved filter) close on a click elsewhere or Escape.
+  function closePopovers(except) {
+    document.querySelectorAll("details.more[open], details.assign-to[open], details.saved-edit[open]").forEach(function (d) {
+      if (d !== except) d.removeAttribute("open");
+    });
+  }
+  document.addEventListener("click", function (event) {
+    closePopovers(event.target.closest && event.target.closest("details"));
+  }, true);
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") closePopovers(null);
+  });
+
   document.addEventListener("click", function (event) {
     var target = event.target;
     if (target.closest("a, button, input, select, label, summary, textarea")) return;

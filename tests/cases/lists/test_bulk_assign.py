@@ -86,6 +86,8 @@ def test_with_htmx_the_results_come_back_refreshed_with_the_outcome(client_as, b
     assert f"Assigned to you: {b.unassigned.number}." in html
     assert "1 not assigned" in html and "not a member of Tier 2" in html
     assert b.unassigned.number in numbers(response)  # the list of my open cases, refreshed
+    assert response["HX-Trigger"] == "cases-changed"  # the navigation reloads its counts
+    assert 'id="case-tabs" aria-label="Case lists" hx-swap-oob="true"' in html  # so do the tabs
 
 
 def test_the_list_offers_the_bulk_actions_with_a_checkbox_per_row(client_as, board):

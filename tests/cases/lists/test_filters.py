@@ -227,8 +227,8 @@ def test_time_columns_read_naturally():
     assert when(timezone.make_aware(datetime.datetime(2026, 6, 1, 14, 5)), today)[0] == "14:05"
     assert when(timezone.make_aware(datetime.datetime(2026, 3, 4, 9, 0)), today)[0] == "Mar 4"
     assert when(timezone.make_aware(datetime.datetime(2025, 3, 4, 9, 0)), today)[0] == "2025-03-04"
-    assert [span(datetime.timedelta(minutes=m)) for m in (0, 35, 200, 1440 * 2 + 240)] == [
-        "<1 min", "35 min", "3 h 20 min", "2 d 4 h",
+    assert [span(datetime.timedelta(minutes=m)) for m in (0, 35, 200, 14 * 60 + 5, 1440 * 2 + 240)] == [
+        "<1 min", "35 min", "3 h 20 min", "14 h", "2 d 4 h",
     ]
 
 
@@ -240,6 +240,31 @@ def test_htmx_gets_only_the_results(agent, board):
     assert part.content.lstrip().startswith(b"{#") is False and b'id="case-results"' in part.content
     assert numbers(part) == numbers(full)
     assert b'hx-swap-oob="true"' in part.content  # the filter bar's sort follows the header clicks
+
+
+def test_a_plain_form_submission_is_redirected_to_the_clean_address(agent, board):
+    """Without JavaScript the filter bar sends its empty fields too; the list answers with the
+    address of the same list without them (what a bookmark should hold)."""
+    response = agent.get("/cases/?view=all_open&sort=&q=&state=&priority=4&assigned_to=&more=")
+    assert response.status_code == 302 and response["Location"] == "/cases/?view=all_open&priority=4"
+
+
+def test_several_values_of_one_filter_are_kept_when_another_changes(agent, board):
+    """The bar edits one value per control; several (from a dashboard's link) ride along as hidden
+    fields, shown as chips, instead of a control that could hold only one of them."""
+    html = agent.get("/cases/?view=all&priority=1&priority=2&sla=at_risk&sla=breached&channel=web").content.decode()
+    for name, value in (("priority", "1"), ("priority", "2"), ("sla", "at_risk"), ("sla", "breached")):
+        assert f'<input type="hidden" name="{name}" value="{value}">' in html
+    assert '<select name="priority"' not in html and '<select name="sla"' not in html
+    assert '<option value="web" selected>' in html  # a single value stays editable in its control
+    assert "More filters · 1" in html  # the SLA filter lives there
+
+
+def test_htmx_puts_the_clean_address_in_the_address_bar(agent, board):
+    response = agent.get(
+        "/cases/?view=all_open&sort=&q=&priority=4&assigned_to=", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="case-results"
+    )
+    assert response.status_code == 200 and response["HX-Push-Url"] == "/cases/?view=all_open&priority=4"
 
 
 def test_contact_filter_chip_names_the_contact(agent, world):
