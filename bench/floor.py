@@ -42,3 +42,45 @@ def case_detail(request, pk: int):
         .values("id", "kind", "author__username", "created_at", "body", "field", "old", "new")[:PAGE]
     )
     return JsonResponse(case)
+
+
+# The floor of the workspace's HTML case list (bench/workspace_lists.py): all open cases, first page
+# of 25, the same nine columns as the workspace list, a plain template; no count, no filter bar,
+# no navigation, no names resolved beyond the joins.
+HTML_COLUMNS = (
+    "number", "short_description", "state", "priority", "account__name", "contact__first_name",
+    "contact__last_name", "assignment_group__name", "assigned_to__username", "sla_due", "updated_at",
+)
+_HTML = None
+
+
+def _html_template():
+    global _HTML
+    if _HTML is None:
+        from django.template import engines
+
+        _HTML = engines["django"].from_string(
+            "<!doctype html><html><head><title>Open cases</title></head><body><h1>Open cases</h1>"
+            "<table><thead><tr><th>Number</th><th>Short description</th><th>State</th><th>Priority</th>"
+            "<th>Account / contact</th><th>Group</th><th>Assigned to</th><th>SLA due</th><th>Updated</th></tr></thead>"
+            "<tbody>{% for r in rows %}<tr data-href=\"/cases/{{ r.number }}/\"><td><a href=\"/cases/{{ r.number }}/\">{{ r.number }}</a></td>"
+            "<td>{{ r.short_description }}</td><td>{{ r.state }}</td><td>{{ r.priority }}</td>"
+            "<td>{{ r.account__name }} {{ r.contact__first_name }} {{ r.contact__last_name }}</td>"
+            "<td>{{ r.assignment_group__name }}</td><td>{{ r.assigned_to__username }}</td><td>{{ r.sla_due|default:'' }}</td>"
+            "<td>{{ r.updated_at }}</td></tr>{% endfor %}</tbody></table>"
+            "{% if next %}<a href=\"?page=2\">Next</a>{% endif %}</body></html>"
+        )
+    return _HTML
+
+
+def case_list_html(request):
+    from django.http import HttpResponse
+
+    if not request.user.is_authenticated or not request.user.has_perm("cases.view_all_cases"):
+        return HttpResponseForbidden()
+    rows = list(
+        Case.objects.filter(state_category__in=["new", "open", "awaiting"])
+        .order_by("-updated_at")
+        .values(*HTML_COLUMNS)[: PAGE + 1]
+    )
+    return HttpResponse(_html_template().render({"rows": rows[:PAGE], "next": len(rows) > PAGE}, request))

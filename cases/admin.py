@@ -18,6 +18,7 @@ from cases import admin_templates, admin_work  # noqa: F401  (tasks, lines, task
 from cases import admin_slas  # noqa: F401  (SLA definitions, task SLAs)
 from cases import admin_routing  # noqa: F401  (assignment rules, offers)
 from cases import admin_escalations  # noqa: F401  (escalations, templates, time entries, entitlement usage)
+from cases import admin_lists  # noqa: F401  (saved case filters)
 from cases.choices import ResolutionCode
 from cases.models import Case, CaseEvent, CaseType, CaseTypeField, Lifecycle, LifecycleState, LifecycleTransition
 from core.admin import ServiceAdmin, ServiceInline, _service_kwargs

@@ -1,7 +1,10 @@
-"""The agent workspace's case pages (app_name "cases", included at "" in config/urls.py)."""
+"""The agent workspace's case pages (app_name "cases", included at "" in config/urls.py).
+
+Fixed paths of the lists live outside /cases/<number>/ and /case-tasks/<number>/ (under
+/case-lists/), so they can never be taken for a record number whatever the order of the routes."""
 from django.urls import path, register_converter
 
-from cases.views import dashboards, record, record_commands, record_work
+from cases.views import dashboards, lists, record, record_commands, record_work
 
 app_name = "cases"
 
@@ -21,6 +24,15 @@ class RecordNumberConverter:
 register_converter(RecordNumberConverter, "recnum")
 
 urlpatterns = [
+    # Lists (cases/views/lists.py)
+    path("cases/", lists.case_list, name="case-list"),
+    path("case-tasks/", lists.task_list, name="task-list"),
+    path("case-lists/nav/", lists.list_nav, name="list-nav"),
+    path("case-lists/assign/", lists.case_bulk_assign, name="case-bulk-assign"),
+    path("case-lists/filters/", lists.saved_filter_list, name="saved-filter-list"),
+    path("case-lists/filters/<int:pk>/rename/", lists.saved_filter_rename, name="saved-filter-rename"),
+    path("case-lists/filters/<int:pk>/delete/", lists.saved_filter_delete, name="saved-filter-delete"),
+    # Dashboards (cases/views/dashboards.py)
     path("dashboards/agent/", dashboards.AgentDashboardView.as_view(), name="dashboard-agent"),
     path("dashboards/manager/", dashboards.ManagerDashboardView.as_view(), name="dashboard-manager"),
     # --- the record pages: case, case task, case line ---------------------------------------------

@@ -24,3 +24,4 @@ from cases.models.escalations import (  # noqa: F401
     Escalation,
     EscalationTemplate,
 )
+from cases.models.lists import CaseListName, SavedCaseFilter  # noqa: F401,E402

@@ -117,6 +117,27 @@ class Case(ConcurrentTransitionMixin, TimeStampedModel):
             models.Index(fields=["account", "-updated_at"], name="case_account_updated"),
             models.Index(fields=["contact", "-updated_at"], name="case_contact_updated"),
             models.Index(fields=["consumer", "-updated_at"], name="case_consumer_updated"),
+            # The workspace's named lists (cases.selectors_lists), each served in its order:
+            # my open cases; my groups' unassigned; all open; every case; SLA at risk.
+            models.Index(
+                fields=["assigned_to", "-updated_at"],
+                name="case_assignee_active_updated",
+                condition=models.Q(state_category__in=["new", "open", "awaiting"]),
+            ),
+            models.Index(
+                fields=["assignment_group", "-updated_at"],
+                name="case_group_unassigned_updated",
+                condition=models.Q(state_category__in=["new", "open", "awaiting"], assigned_to__isnull=True),
+            ),
+            models.Index(
+                fields=["-updated_at"],
+                name="case_active_updated",
+                condition=models.Q(state_category__in=["new", "open", "awaiting"]),
+            ),
+            models.Index(fields=["-updated_at"], name="case_updated"),
+            models.Index(fields=["sla_due"], name="case_sla_due", condition=models.Q(sla_due__isnull=False)),
+            # (PostgreSQL also has a trigram index on short_description for the lists' text
+            # search: migration 0014, not declared here because SQLite has no such index.)
             # Auto-close scans (cases.services.autoclose): only the rows that may become due.
             models.Index(
                 fields=["resolved_at"],

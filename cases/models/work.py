@@ -89,6 +89,7 @@ class CaseTask(ConcurrentTransitionMixin, TimeStampedModel):
             models.Index(fields=["case", "state"], name="casetask_case_state"),
             models.Index(fields=["assigned_to", "state", "-updated_at"], name="casetask_assignee_state"),
             models.Index(fields=["assignment_group", "state", "-updated_at"], name="casetask_group_state"),
+            models.Index(fields=["state", "-updated_at"], name="casetask_state_updated"),  # all open tasks
         ]
 
     def __str__(self) -> str:

@@ -9,3 +9,4 @@ from cases.services.work import *  # noqa: F401,F403,E402
 from cases.services.parties import *  # noqa: F401,F403
 from cases.services.templates import *  # noqa: F401,F403
 from cases.services.slas import *  # noqa: F401,F403,E402
+from cases.services.lists import *  # noqa: F401,F403,E402

@@ -218,7 +218,7 @@ SLA_SCAN_BATCH = env.int("SLA_SCAN_BATCH", default=200)
 AUTO_CLOSE_ENABLED = env.bool("AUTO_CLOSE_ENABLED", default=True)
 AUTO_CLOSE_REMINDER_DAYS = env.int("AUTO_CLOSE_REMINDER_DAYS", default=5)
 AUTO_CLOSE_DAYS = env.int("AUTO_CLOSE_DAYS", default=10)
-# Dashboards (cases.selectors_metrics): an open case is "SLA at risk" when its earliest running SLA
+# Case lists and dashboards: an open case is "SLA at risk" when its earliest running SLA
 # is due within this many minutes; the manager dashboard's figures are cached this many seconds
 # (0: computed on every view).
 CASE_SLA_AT_RISK_MINUTES = env.int("CASE_SLA_AT_RISK_MINUTES", default=60)
