@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "catalog",
     "cases",
     "notifications",
+    "interactions",
 ]
 
 MIDDLEWARE = [
@@ -216,6 +217,9 @@ ROUTING_OFFER_TIMEOUT_SECONDS = env.int("ROUTING_OFFER_TIMEOUT_SECONDS", default
 AUTO_CLOSE_ENABLED = env.bool("AUTO_CLOSE_ENABLED", default=True)
 AUTO_CLOSE_REMINDER_DAYS = env.int("AUTO_CLOSE_REMINDER_DAYS", default=5)
 AUTO_CLOSE_DAYS = env.int("AUTO_CLOSE_DAYS", default=10)
+# Interactions (reference 4 and 12): an open email interaction with no activity for this many days
+# is closed complete by the beat; a later reply opens a new interaction linked to it.
+INTERACTION_EMAIL_INACTIVITY_DAYS = env.int("INTERACTION_EMAIL_INACTIVITY_DAYS", default=5)
 # Seconds without a worker heartbeat after which /healthz/ reports the worker as missing.
 WORKER_HEARTBEAT_STALE_AFTER = env.int("WORKER_HEARTBEAT_STALE_AFTER", default=180)
 
