@@ -15,4 +15,5 @@ urlpatterns = [
     path("healthz/", core_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
+    path("", include("interactions.urls")),
 ]

@@ -49,10 +49,10 @@ def user_group_ids(user) -> frozenset[int]:
     if cached is None:
         from users.models import AssignmentGroup
 
+        active = AssignmentGroup.objects.filter(active=True).order_by()
         cached = frozenset(
-            AssignmentGroup.objects.filter(active=True)
-            .filter(members=user).values_list("pk", flat=True).union(
-                AssignmentGroup.objects.filter(active=True, manager=user).values_list("pk", flat=True)
+            active.filter(members=user).values_list("pk", flat=True).union(
+                active.filter(manager=user).values_list("pk", flat=True)
             )
         )
         setattr(user, "_interaction_group_ids", cached)

@@ -512,7 +512,10 @@ def interaction_create_case(*, actor, interaction: Interaction, short_descriptio
             for name in ("contact", "consumer", "account")
             if getattr(interaction, f"{name}_id") is not None and not (name == "account" and interaction.contact_id)
         }
+    group_given = "assignment_group" in fields  # None given: no group (routing decides)
     fields = {k: v for k, v in fields.items() if v not in (None, "")}
+    if not group_given and interaction.assignment_group_id:
+        fields["assignment_group"] = interaction.assignment_group  # the queue it came through
     channel = fields.pop("channel", None) or CASE_CHANNEL[interaction.type]
     case = case_services.case_create(
         actor=actor, short_description=(short_description or "").strip() or interaction.short_description or "(no subject)",
