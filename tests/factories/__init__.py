@@ -12,3 +12,4 @@ from tests.factories.notifications import *  # noqa: F401,F403
 from tests.factories.cases_slas import *  # noqa: F401,F403
 from tests.factories.routing import *  # noqa: F401,F403
 from tests.factories.cases_escalations import *  # noqa: F401,F403
+from tests.factories.interactions import *  # noqa: F401,F403
