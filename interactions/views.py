@@ -18,7 +18,7 @@ from cases.services import routing as routing_services
 from catalog import selectors as catalog_selectors
 from core.exceptions import Conflict, InvalidTransition
 from interactions import forms, permissions, selectors, services
-from interactions.choices import MESSAGE_KINDS, EntryKind, InteractionState, InteractionType
+from interactions.choices import MESSAGE_KINDS, EntryKind, InteractionState, InteractionType, WrapUpCode
 from interactions.models import Interaction
 from users import selectors as user_selectors
 from users import services as user_services
@@ -148,7 +148,7 @@ class InteractionListView(WorkspaceMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         form = forms.InteractionFilterForm(self.request.GET or None)
-        qs = selectors.interaction_rows_for_user(user=self.request.user)
+        qs = selectors.interaction_list_rows_for_user(user=self.request.user)
         if form.is_valid():
             data = form.cleaned_data
             if data["state"]:
@@ -191,7 +191,6 @@ def record_context(request, interaction: Interaction) -> dict:
     user = request.user
     allowed = services.interaction_allowed_actions(interaction, user)
     entries = list(selectors.interaction_entries_for_user(user=user, interaction=interaction))
-    groups = user_selectors.assignment_group_list_for_user(user=user).filter(active=True).prefetch_related(None)
     return {
         "interaction": interaction,
         "entries": entries,
@@ -199,11 +198,13 @@ def record_context(request, interaction: Interaction) -> dict:
         "note_count": sum(1 for e in entries if e.kind == EntryKind.WORK_NOTE),
         "links": list(selectors.interaction_cases_for_user(user=user, interaction=interaction)),
         "allowed": allowed,
-        "hold_form": forms.HoldForm(groups=groups) if "hold" in allowed else None,
-        "wrap_up_form": forms.WrapUpForm(prefix="wrap") if "wrap-up" in allowed else None,
-        "close_form": forms.CloseForm(prefix="close", initial={"wrap_up_code": interaction.wrap_up_code}) if "close" in allowed else None,
-        "note_form": forms.WorkNoteForm() if "work-note" in allowed else None,
-        "link_form": forms.LinkCaseForm(initial={"close": interaction.type == InteractionType.EMAIL}) if "link-case" in allowed else None,
+        # The action forms are written out in the template (Django's widget rendering costs about
+        # a millisecond a field); the forms of interactions/forms.py validate what they post.
+        "hold_groups": (
+            list(user_selectors.assignment_group_list_for_user(user=user).filter(active=True).values_list("pk", "name"))
+            if "hold" in allowed else []
+        ),
+        "wrap_up_codes": WrapUpCode.choices,
         "is_email": interaction.type == InteractionType.EMAIL,
         "url": reverse("interactions:interaction-detail", args=[interaction.number]),
     }

@@ -172,11 +172,13 @@ def test_inbox_queries_do_not_grow_with_rows(world, client_as, open_interaction,
 
     add(5)
     few = count("/inbox/")
-    add(25)
-    with django_assert_max_num_queries(few):
+    add(30)  # past the section's limit: one bounded count says how many more wait
+    many = count("/inbox/")
+    add(30)
+    with django_assert_max_num_queries(many):
         client.get("/inbox/")
-    assert few <= 14
-    assert count("/inbox/fragment/") <= few
+    assert few <= many <= few + 1 <= 13
+    assert count("/inbox/fragment/") <= many
 
 
 def test_many_waiting_show_the_oldest_and_a_capped_count(world, client_as, open_interaction, monkeypatch):
