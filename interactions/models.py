@@ -140,6 +140,13 @@ class Interaction(ConcurrentTransitionMixin, TimeStampedModel):
     def is_waiting(self) -> bool:
         return self.state in WAITING_STATES
 
+    @property
+    def wrap_up_duration_text(self) -> str:
+        if self.wrap_up_duration is None:
+            return ""
+        minutes, seconds = divmod(int(self.wrap_up_duration.total_seconds()), 60)
+        return f"{minutes} min {seconds} s" if minutes else f"{seconds} s"
+
     # --- transitions: only this row's fields -----------------------------------------------------
     @transition(field=state, source=[S.NEW, S.WORK_IN_PROGRESS], target=S.ON_HOLD)
     def hold(self, *, at: datetime.datetime, assignment_group: AssignmentGroup | None = None) -> None:

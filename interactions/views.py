@@ -18,7 +18,8 @@ from cases.services import routing as routing_services
 from catalog import selectors as catalog_selectors
 from core.exceptions import Conflict, InvalidTransition
 from interactions import forms, permissions, selectors, services
-from interactions.choices import MESSAGE_KINDS, EntryKind, InteractionState, InteractionType, WrapUpCode
+from core.choices import Channel
+from interactions.choices import CASE_CHANNEL, EntryKind, InteractionState, InteractionType, WrapUpCode
 from interactions.models import Interaction
 from users import selectors as user_selectors
 from users import services as user_services
@@ -194,7 +195,7 @@ def record_context(request, interaction: Interaction) -> dict:
     return {
         "interaction": interaction,
         "entries": entries,
-        "message_count": sum(1 for e in entries if e.kind in MESSAGE_KINDS),
+        "message_count": sum(1 for e in entries if e.kind in (EntryKind.CUSTOMER, EntryKind.AGENT)),
         "note_count": sum(1 for e in entries if e.kind == EntryKind.WORK_NOTE),
         "links": list(selectors.interaction_cases_for_user(user=user, interaction=interaction)),
         "allowed": allowed,
@@ -306,7 +307,8 @@ class InteractionCreateCaseView(WorkspaceMixin, TemplateView):
     def _page(self, interaction, form, status=200):
         allowed = services.interaction_allowed_actions(interaction, self.request.user)
         context = {"interaction": interaction, "form": form, "allowed": "create-case" in allowed,
-                   "person": interaction.contact or interaction.consumer or interaction.account}
+                   "person": interaction.contact or interaction.consumer or interaction.account,
+                   "case_channel": Channel(CASE_CHANNEL[interaction.type]).label}
         return self.render_to_response({**self.get_context_data(), **context}, status=status)
 
     def get(self, request, number):
