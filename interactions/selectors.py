@@ -26,6 +26,14 @@ ROW_FIELDS = (
 )
 
 
+OFFER_FIELDS = (
+    "id", "state", "expires_at", "offered_at", "agent", "agent__username", "assignment_group",
+    "assignment_group__name", "case", "case__number", "case__short_description", "case__priority", "case__channel",
+    "case__state", "case__account", "case__account__name", "case__contact", "case__contact__first_name",
+    "case__contact__last_name", "case__consumer", "case__consumer__first_name", "case__consumer__last_name",
+)
+
+
 def interaction_list_for_user(*, user) -> QuerySet[Interaction]:
     if not permissions.can_view_interactions(user):
         return Interaction.objects.none()
@@ -133,6 +141,7 @@ def inbox_offers_for_user(*, user) -> QuerySet[CaseOffer]:
         selectors_routing.case_offer_list_for_user(user=user)
         .filter(agent=user, state=OfferState.OFFERED)
         .select_related("case__account", "case__contact", "case__consumer")
+        .only(*OFFER_FIELDS)
         .order_by("expires_at", "id")
     )
 
