@@ -71,3 +71,18 @@ def register_case_panel(*, key: str, title: str, template: str, loader: Callable
 
 def case_panels() -> list[CasePanel]:
     return sorted(_case_panels.values(), key=lambda panel: (panel.order, panel.key))
+
+
+# --- demo data ---------------------------------------------------------------------------------
+_demo_seeders: list[Callable] = []
+
+
+def register_demo_seeder(seeder: Callable) -> None:
+    """seeder() -> number of records added; `manage.py seed_demo` runs each after its own data.
+    It must be idempotent (a second run adds nothing), like the command itself."""
+    if seeder not in _demo_seeders:
+        _demo_seeders.append(seeder)
+
+
+def demo_seeders() -> list[Callable]:
+    return list(_demo_seeders)

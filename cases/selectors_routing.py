@@ -257,6 +257,25 @@ def _loads(channel: str, agents: list[tuple[int, int]]) -> dict[int, int]:
         return dict(cursor.fetchall())
 
 
+def agent_channel_loads(*, user_id: int, capacities: dict[str, int]) -> dict[str, int]:
+    """{channel: the agent's active cases of that channel}, each counted up to one more than the
+    channel's capacity (enough to say "full" or "over"), in one statement whatever their backlog:
+    the inbox's capacity counters, with the load routing uses."""
+    if not capacities:
+        return {}
+    categories = ", ".join(["%s"] * len(LOAD_CATEGORIES))
+    parts, params = [], []
+    for channel, capacity in capacities.items():
+        parts.append(
+            f"(SELECT COUNT(*) FROM (SELECT 1 FROM {_table(Case)} c WHERE c.assigned_to_id = %s AND c.channel = %s "
+            f"AND c.state_category IN ({categories}) LIMIT %s) b)"
+        )
+        params += [user_id, channel, *LOAD_CATEGORIES, capacity + 1]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        return dict(zip(capacities, cursor.fetchone()))
+
+
 def agents_who_declined(case: Case) -> QuerySet:
     """Agents who rejected this case or let its offer time out: never offered it again (a
     subquery, so the eligibility query excludes them without a round trip of its own)."""

@@ -32,4 +32,10 @@ app.conf.beat_schedule = {
     "expire-case-offers": {"task": "cases.tasks.routing.expire_case_offers_task", "schedule": 15.0, "options": {"expires": 15}},
     # Auto-close of resolved cases: day-5 reminders and day-10 closes (idempotent, re-runnable).
     "scan-auto-close": {"task": "cases.tasks.autoclose.scan_auto_close_task", "schedule": 3600.0},
+    # Email interactions with no activity for INTERACTION_EMAIL_INACTIVITY_DAYS close (partial index on open ones).
+    "close-inactive-email-interactions": {
+        "task": "interactions.tasks.close_inactive_email_interactions_task",
+        "schedule": 900.0,
+        "options": {"expires": 900},
+    },
 }

@@ -17,4 +17,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
     path("", include("cases.urls")),  # the agent workspace's case pages
+    path("", include("interactions.urls")),
 ]

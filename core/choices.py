@@ -10,3 +10,4 @@ class Channel(models.TextChoices):
     CHAT = "chat", "Chat"
     SOCIAL = "social", "Social"
     PROACTIVE = "proactive", "Proactive"
+    WALK_IN = "walk_in", "Walk-in"  # a customer at the service desk in person (interactions of type walk-up)

@@ -21,12 +21,13 @@ from django.db.models import Count, Q
 from core.admin import ServiceAdmin, ServiceInline
 from users import permissions, selectors, services
 from users.models import AgentChannelCapacity, AgentPresence, AgentSkill, AssignmentGroup, Skill, User
-from users.roles import INTERNAL_ROLES, ROLE_DESCRIPTIONS, ROLE_PERMISSIONS, ROLES, user_roles
+from users.roles import INTERNAL_ROLES, ROLE_DESCRIPTIONS, ROLE_PERMISSIONS, ROLES, SERVICE_ROLES, user_roles
 
 ROLE_CHOICES = [(role, f"{role}: {ROLE_DESCRIPTIONS[role]}") for role in ROLES]
 ROLES_HELP = (
     "A user is internal (agent, manager, admin, case_task_agent, major_issue_manager) or external "
-    "(customer, customer_admin, partner, partner_admin, consumer), never both. The admin role makes "
+    "(customer, customer_admin, partner, partner_admin, consumer), never both; channel_integration is a "
+    "machine account's role (a chat or telephony system) and is held alone. The admin role makes "
     "the user staff (this console)."
 )
 
@@ -395,6 +396,8 @@ class RoleGroupAdmin(DjangoGroupAdmin):
     def kind(self, group: Group) -> str:
         if group.name not in ROLE_PERMISSIONS:
             return "group"
+        if group.name in SERVICE_ROLES:
+            return "service role"
         return "internal role" if group.name in INTERNAL_ROLES else "external role"
 
     @admin.display(description="permissions")

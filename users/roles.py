@@ -6,7 +6,10 @@ from fnmatch import fnmatch
 
 INTERNAL_ROLES = ("agent", "manager", "admin", "case_task_agent", "major_issue_manager")
 EXTERNAL_ROLES = ("customer", "customer_admin", "partner", "partner_admin", "consumer")
-ROLES = INTERNAL_ROLES + EXTERNAL_ROLES
+# Machine accounts of other systems (a chat or telephony platform feeding interactions). Neither
+# staff nor customers: no workspace, no portal, never assignable; held alone, with a DRF token.
+SERVICE_ROLES = ("channel_integration",)
+ROLES = INTERNAL_ROLES + EXTERNAL_ROLES + SERVICE_ROLES
 
 _AGENT = [
     "customers.view_*",
@@ -31,6 +34,9 @@ _AGENT = [
     "users.view_agentskill",
     "users.view_agentpresence",
     "users.view_agentchannelcapacity",
+    "interactions.view_*",
+    "interactions.work_interaction",
+    "interactions.intake_interaction",  # log a walk-up or a phone call by hand
 ]
 _MANAGER = _AGENT + [
     "users.change_assignmentgroup",
@@ -43,6 +49,7 @@ _MANAGER = _AGENT + [
     "cases.supervise_routing",
     "cases.clear_case_attention",  # reference 2.3: the assignee, a manager or an admin clears it
     "cases.see_team_metrics",  # the manager dashboard (reference 10.4)
+    "interactions.supervise_interactions",  # work any group's interactions (take over, close, return)
 ]
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     "agent": _AGENT,
@@ -53,6 +60,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "catalog.*",
         "cases.*",
         "notifications.*",
+        "interactions.*",
         "core.view_*",
         "auth.view_group",
         "authtoken.*",
@@ -70,6 +78,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     "partner": [],
     "partner_admin": [],
     "consumer": [],
+    "channel_integration": ["interactions.intake_interaction"],
 }
 ROLE_DESCRIPTIONS = {
     "agent": "Works cases: sees all customers and the catalog, edits contacts and consumers.",
@@ -82,6 +91,8 @@ ROLE_DESCRIPTIONS = {
     "partner": "A contact of a partner account acting for related customer accounts.",
     "partner_admin": "Administers a partner account's users and its customers' cases.",
     "consumer": "An individual (B2C) customer: their own cases and products.",
+    "channel_integration": "A chat or telephony system's account: opens interactions, appends messages, ends them; "
+    "reads nothing else (API token only).",
 }
 
 

@@ -10,7 +10,7 @@ from core.services import model_apply
 from users import permissions
 from users.choices import Presence
 from users.models import AgentChannelCapacity, AgentPresence, AgentSkill, AssignmentGroup, Skill, User
-from users.roles import EXTERNAL_ROLES, INTERNAL_ROLES, ROLES, user_roles_forget
+from users.roles import EXTERNAL_ROLES, INTERNAL_ROLES, ROLES, SERVICE_ROLES, user_roles_forget
 
 _USER_FIELDS = ("username", "email", "first_name", "last_name", "is_active", "time_zone", "phone")
 
@@ -30,6 +30,11 @@ def roles_validate(roles: Iterable[str]) -> list[str]:
                 "roles": "A user is internal or external, never both: "
                 f"{', '.join(internal)} cannot be combined with {', '.join(external)}."
             }
+        )
+    service = [r for r in roles if r in SERVICE_ROLES]
+    if service and len(roles) > 1:
+        raise ValidationError(
+            {"roles": f"{', '.join(service)} is a machine account's role and is held alone, without other roles."}
         )
     return roles
 

@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "catalog",
     "cases",
     "notifications",
+    "interactions",
 ]
 
 MIDDLEWARE = [
@@ -223,6 +224,9 @@ AUTO_CLOSE_DAYS = env.int("AUTO_CLOSE_DAYS", default=10)
 # (0: computed on every view).
 CASE_SLA_AT_RISK_MINUTES = env.int("CASE_SLA_AT_RISK_MINUTES", default=60)
 DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=60)
+# Interactions (reference 4 and 12): an open email interaction with no activity for this many days
+# is closed complete by the beat; a later reply opens a new interaction linked to it.
+INTERACTION_EMAIL_INACTIVITY_DAYS = env.int("INTERACTION_EMAIL_INACTIVITY_DAYS", default=5)
 # Seconds without a worker heartbeat after which /healthz/ reports the worker as missing.
 WORKER_HEARTBEAT_STALE_AFTER = env.int("WORKER_HEARTBEAT_STALE_AFTER", default=180)
 

@@ -14,6 +14,7 @@ from catalog import selectors as catalog_selectors
 from core import access
 from customers import selectors as customer_selectors
 from customers import services as customer_services
+from interactions import selectors as interaction_selectors
 from tests import factories as f
 from tests.matrix import PERSONAS
 from users import selectors as user_selectors
@@ -56,6 +57,7 @@ SELECTORS = {
     "cases.escalation": case_escalation_selectors.escalation_list_for_user,
     "cases.escalationtemplate": case_escalation_selectors.escalation_template_list_for_user,
     "cases.casetimeentry": case_escalation_selectors.case_time_entry_list_for_user,
+    "interactions.interaction": interaction_selectors.interaction_list_for_user,
 }
 
 
@@ -97,6 +99,7 @@ def spread(world):
     rows += [world.partner_account, world.group] + [u for u in world.users.values() if u]
     rows += list(world.partner_account.relationships_out.all())
     rows += f.routing_access_rows(world)
+    rows += _interactions(world, cases)
     return rows
 
 
@@ -141,6 +144,18 @@ def _on_cases(world, cases):
     rows += [f.TaskSlaFactory(), f.SlaDefinitionFactory(active=False)]
     rows += _escalations(world, cases)
     return rows
+
+
+def _interactions(world, cases):
+    """Interactions with the customer (even linked to their case), a consumer's, an anonymous one."""
+    from interactions import services
+
+    agent = world.users["agent"]
+    dana, _ = services.interaction_open(actor=None, type="chat", contact=world.contacts["customer"], assignment_group=world.group)
+    services.interaction_link_case(actor=agent, interaction=dana, case=cases[0])
+    erin, _ = services.interaction_open(actor=None, type="email", contact=world.contacts["other_customer"])
+    anonymous, _ = services.interaction_open(actor=None, type="phone", phone="+1 555 0000")
+    return [dana, erin, anonymous]
 
 
 def _escalations(world, cases):

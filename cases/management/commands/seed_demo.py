@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from cases import hooks
 from cases import services as case_services
 from cases.demo_routing import seed_routing_demo
 from cases.demo_escalations import seed_escalations
@@ -73,6 +74,8 @@ class Command(BaseCommand):
         self.work_items(users, groups)
         self.created += seed_routing_demo()  # rules, presence and two routed cases (cases/demo_routing.py)
         seed_escalations(self, users, groups)
+        for seeder in hooks.demo_seeders():  # apps above cases (interactions, ...) add their own
+            self.created += seeder()
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({self.created} records added)."))
 
     # --- helpers -------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db.models import Count
 
-from users.roles import INTERNAL_ROLES, ROLES, sync_role_permissions
+from users.roles import INTERNAL_ROLES, ROLES, SERVICE_ROLES, sync_role_permissions
 
 
 class Command(BaseCommand):
@@ -17,6 +17,6 @@ class Command(BaseCommand):
         )
         width = max(len(role) for role in ROLES)
         for role in ROLES:
-            kind = "internal" if role in INTERNAL_ROLES else "external"
+            kind = "internal" if role in INTERNAL_ROLES else "service" if role in SERVICE_ROLES else "external"
             self.stdout.write(f"{role:<{width}}  {kind}  {counts.get(role, 0):>4} permissions")
         self.stdout.write(self.style.SUCCESS(f"Synced {len(ROLES)} roles."))

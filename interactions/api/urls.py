@@ -1,0 +1,13 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from interactions.api import views
+
+router = SimpleRouter()
+router.register("interactions", views.InteractionViewSet, basename="interaction")
+
+urlpatterns = router.urls + [
+    path("interaction-intake/open/", views.IntakeOpenView.as_view(), name="interaction-intake-open"),
+    path("interaction-intake/messages/", views.IntakeMessageView.as_view(), name="interaction-intake-messages"),
+    path("interaction-intake/end/", views.IntakeEndView.as_view(), name="interaction-intake-end"),
+]

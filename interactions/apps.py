@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+
+
+class InteractionsConfig(AppConfig):
+    name = "interactions"
+    verbose_name = "Interactions and the inbox"
+
+    def ready(self) -> None:
+        from cases import hooks
+        from interactions import permissions  # noqa: F401  (registers the access policy)
+        from interactions.demo import seed_interactions_demo
+        from interactions.selectors import case_panel_context
+
+        hooks.register_case_panel(
+            key="interactions", title="Interactions", template="interactions/_case_panel.html",
+            loader=case_panel_context, order=40,
+        )
+        hooks.register_demo_seeder(seed_interactions_demo)
