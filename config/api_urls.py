@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("customers.api.urls")),
     path("", include("catalog.api.urls")),
     path("", include("cases.api.urls")),
+    path("", include("notifications.api.urls")),
 ]
