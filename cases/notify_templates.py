@@ -150,7 +150,7 @@ def register() -> None:
             C: DefaultText(
                 "Solution proposed for your case: {{ case.short_description }}",
                 "{{ author|default:\"Support\" }} proposed a solution for your case.\n\n"
-                "{% if comment %}{{ comment }}\n\n{% endif %}"
+                "{% if comment and comment != case.close_notes %}{{ comment }}\n\n{% endif %}"
                 "{% if case.close_notes %}Resolution: {{ case.close_notes }}\n\n{% endif %}"
                 "Does it solve your problem? On the case page ({{ case.url }}):\n"
                 "  - Accept the solution to close the case, or\n"
