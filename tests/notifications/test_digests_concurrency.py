@@ -73,3 +73,44 @@ def test_two_concurrent_digest_runs_send_each_held_message_exactly_once(world, s
     for digest in digests:  # two workers handed the same digest: one mail
         _race([lambda pk=digest.pk: services.notification_send(pk)] * 2)
     assert len(mail.outbox) == PEOPLE
+
+
+def test_a_run_skips_the_rows_another_run_holds_and_never_waits_for_them(world, settings, mocker):
+    """Deterministic half of the race: while one transaction holds a person's held rows (as a
+    digest run in progress does), another run sends the other people's digests at once and leaves
+    that person alone; nothing is listed twice once both finish."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL")
+    from django.db import transaction
+
+    mocker.patch("notifications.tasks.send_notification_task.delay")
+    settings.NOTIFICATION_DEFAULT_DELIVERY = Delivery.DIGEST
+    for p in range(3):
+        services.notification_fanout(
+            event="case.commented", recipients=[Recipient(Audience.CUSTOMER, address=f"p{p}@example.com")],
+            contexts={Audience.CUSTOMER: {"case": {"number": "CS1"}, "comment": "x", "author": "A"}}, dedupe=f"t:{p}",
+        )
+    later = datetime.datetime.now(datetime.UTC) + datetime.timedelta(minutes=settings.NOTIFICATION_DIGEST_PERIOD_MINUTES)
+    locked, release = threading.Event(), threading.Event()
+
+    def holder():
+        try:
+            with transaction.atomic():
+                list(Notification.objects.select_for_update().filter(to_address="p0@example.com"))
+                locked.set()
+                release.wait(30)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    assert locked.wait(30)
+    try:
+        first = services.notification_digests_send(now=later)  # would hang here if it waited
+    finally:
+        release.set()
+        thread.join()
+    assert first == {"digests": 2, "messages": 2}
+    assert Notification.objects.get(to_address="p0@example.com", event="case.commented").state == NotificationState.HELD
+    assert services.notification_digests_send(now=later) == {"digests": 1, "messages": 1}
+    assert Notification.objects.filter(event="notification.digest").count() == 3
