@@ -58,7 +58,10 @@ class NotificationTemplateForm(forms.ModelForm):
     class Meta:
         model = NotificationTemplate
         fields = ["event", "audience", "subject", "body", "active"]
-        widgets = {"body": forms.Textarea(attrs={"rows": 16, "cols": 100, "style": "font-family: monospace"})}
+        widgets = {
+            "subject": forms.TextInput(attrs={"style": "width: 100%; max-width: 60em; box-sizing: border-box"}),
+            "body": forms.Textarea(attrs={"rows": 16, "cols": 100, "style": "font-family: monospace"}),
+        }
 
 
 @admin.register(NotificationTemplate)
@@ -109,8 +112,11 @@ class NotificationTemplateAdmin(ServiceAdmin):
             return "-"
         rows = registry.flatten_variables(spec.sample(obj.audience))
         return format_html(
-            "<table><thead><tr><th>Variable</th><th>Sample value</th></tr></thead><tbody>{}</tbody></table>",
-            format_html_join("", "<tr><td><code>{{{{ {} }}}}</code></td><td>{}</td></tr>", rows),
+            '<div style="max-width: 100%; overflow-x: auto"><table><thead><tr><th>Variable</th><th>Sample value</th>'
+            "</tr></thead><tbody>{}</tbody></table></div>",
+            format_html_join(
+                "", '<tr><td><code>{{{{ {} }}}}</code></td><td style="overflow-wrap: anywhere">{}</td></tr>', rows
+            ),
         )
 
     @admin.display(description="About this message")
