@@ -138,9 +138,7 @@ def _tell_customer_escalated(escalation: Escalation) -> None:
     """Reference 3.3: the customer is notified on approval (once per escalation): the customer
     side of the case, or the account's primary contact. Customer-visible data only."""
     if escalation.case_id:
-        case = Case.objects.select_related("contact__user", "consumer__user", "account", "product").get(
-            pk=escalation.case_id
-        )
+        case = escalation.case
         recipients = notify.customer_side(case)
         context = {"case": notify.customer_case_context(case), "account": case.account.name if case.account_id else ""}
     else:

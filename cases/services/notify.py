@@ -13,13 +13,17 @@ roll back with it) and each carries a dedupe key, so a retried change never send
 - A work note only ever reaches the internal side.
 - Messages about a case thread under `<case-CS0000001@NOTIFICATION_MESSAGE_ID_DOMAIN>`, with the
   number in the subject.
+
+The functions read the caller's case instance (just saved, so current): the relations the
+service already holds cost nothing, the others load lazily, one small query each. One wide
+select_related re-read was slower: PostgreSQL spends ~8 ms planning a nine-table join.
 """
 import datetime
 
 from django.conf import settings
 
 from cases.choices import Actor, Priority, StateCategory
-from cases.models import Case, CaseEvent, CaseRelatedParty, LifecycleState, PartyType
+from cases.models import Case, CaseEvent, CaseRelatedParty, CaseTypeField, LifecycleState, PartyType
 from core.choices import Channel
 from notifications.choices import Audience
 from notifications.services import Recipient, notification_fanout
@@ -53,27 +57,31 @@ def _name(user) -> str:
     return user.get_full_name() or user.username
 
 
-def _load(case: Case) -> Case:
-    """The case with everything the contexts and recipients read, in one query."""
-    return Case.objects.select_related(
-        "contact__user", "consumer__user", "account", "product", "assigned_to", "assignment_group", "case_type",
-    ).get(pk=case.pk)
-
-
 def _state_label(case: Case) -> str:
-    label = LifecycleState.objects.filter(lifecycle_id=case.lifecycle_id, code=case.state).values_list(
+    """The label of the case's state in its lifecycle (read once per state per instance)."""
+    cached = getattr(case, "_notify_state_label", None)
+    if cached is not None and cached[0] == case.state:
+        return cached[1]
+    label = LifecycleState.objects.filter(lifecycle_id=case.lifecycle_id, code=case.state).order_by().values_list(
         "label", flat=True
-    ).first()
-    return label or case.state.replace("_", " ").capitalize()
+    )[:1]
+    label = next(iter(label), None) or case.state.replace("_", " ").capitalize()
+    case._notify_state_label = (case.state, label)
+    return label
 
 
 def _fields(case: Case, *, customer: bool) -> list[dict]:
+    """The case type's extra fields with a value (customers: the customer-visible ones)."""
     if not case.case_type_id or not case.extra:
         return []
-    fields = case.case_type.fields.all()
-    if customer:
-        fields = fields.filter(customer_visible=True)
-    return [{"label": f.label, "value": str(case.extra[f.name])} for f in fields if f.name in case.extra]
+    cached = getattr(case, "_notify_fields", None)
+    if cached is None or cached[0] != case.case_type_id:
+        cached = case._notify_fields = (case.case_type_id, list(CaseTypeField.objects.filter(case_type_id=case.case_type_id)))
+    return [
+        {"label": f.label, "value": str(case.extra[f.name])}
+        for f in cached[1]
+        if f.name in case.extra and (f.customer_visible or not customer)
+    ]
 
 
 # --- contexts: plain data per audience ------------------------------------------------------------
@@ -141,38 +149,41 @@ def party_recipient(party) -> Recipient | None:
 
 
 def _watchers(case: Case) -> list:
+    """Active watch-list users with their role groups (one query, plus one when there are any)."""
     return list(case.watch_list.filter(is_active=True).prefetch_related("groups"))
 
 
-def customer_side(case: Case, watchers: list | None = None) -> list[Recipient]:
+def _parties(case: Case) -> list[CaseRelatedParty]:
+    return list(CaseRelatedParty.objects.filter(case=case).select_related("contact__user", "consumer__user", "user"))
+
+
+def customer_side(case: Case, watchers: list | None = None, parties: list | None = None) -> list[Recipient]:
     people = [party_recipient(case.contact or case.consumer)]
-    parties = (
-        CaseRelatedParty.objects.filter(case=case)
-        .exclude(party_type=PartyType.CONTRIBUTOR)
-        .select_related("contact__user", "consumer__user")
-    )
-    people += [party_recipient(p.contact or p.consumer) for p in parties]
-    people += [Recipient(Audience.CUSTOMER, user=u) for u in (watchers if watchers is not None else _watchers(case))
-               if not is_internal(u)]
+    parties = _parties(case) if parties is None else parties
+    people += [party_recipient(p.contact or p.consumer) for p in parties if p.party_type != PartyType.CONTRIBUTOR]
+    watchers = _watchers(case) if watchers is None else watchers
+    people += [Recipient(Audience.CUSTOMER, user=u) for u in watchers if not is_internal(u)]
     return [p for p in people if p is not None]
 
 
-def internal_side(case: Case, watchers: list | None = None) -> list[Recipient]:
+def internal_side(case: Case, watchers: list | None = None, parties: list | None = None) -> list[Recipient]:
     people = []
     if case.assigned_to_id and case.assigned_to.is_active:
         people.append(Recipient(Audience.INTERNAL, user=case.assigned_to))
-    people += [Recipient(Audience.INTERNAL, user=u) for u in (watchers if watchers is not None else _watchers(case))
-               if is_internal(u)]
-    contributors = CaseRelatedParty.objects.filter(
-        case=case, party_type=PartyType.CONTRIBUTOR, user__is_active=True
-    ).select_related("user")
-    people += [Recipient(Audience.INTERNAL, user=p.user) for p in contributors]
+    watchers = _watchers(case) if watchers is None else watchers
+    people += [Recipient(Audience.INTERNAL, user=u) for u in watchers if is_internal(u)]
+    parties = _parties(case) if parties is None else parties
+    people += [
+        Recipient(Audience.INTERNAL, user=p.user)
+        for p in parties
+        if p.party_type == PartyType.CONTRIBUTOR and p.user.is_active
+    ]
     return people
 
 
 def _everyone(case: Case) -> list[Recipient]:
-    watchers = _watchers(case)
-    return customer_side(case, watchers) + internal_side(case, watchers)
+    watchers, parties = _watchers(case), _parties(case)
+    return customer_side(case, watchers, parties) + internal_side(case, watchers, parties)
 
 
 def _send(event: str, case: Case, recipients: list[Recipient], *, author, dedupe: str,
@@ -193,14 +204,14 @@ def _send(event: str, case: Case, recipients: list[Recipient], *, author, dedupe
 # --- one function per change ----------------------------------------------------------------------
 def notify_case_created(case: Case, actor) -> list:
     """The customer side learns of a case someone else opened for them."""
-    case = _load(case)
-    return _send("case.created", case, customer_side(case), author=actor, dedupe=f"case:{case.pk}:created",
+    # A case this young has no related parties or watchers yet: its contact or consumer only.
+    recipients = customer_side(case, watchers=[], parties=[])
+    return _send("case.created", case, recipients, author=actor, dedupe=f"case:{case.pk}:created",
                  customer={"author": _name(actor)})
 
 
 def notify_case_assigned(case: Case, actor) -> list:
     """The new assignee, unless they assigned it to themselves."""
-    case = _load(case)
     if not case.assigned_to_id or not case.assigned_to.is_active:
         return []
     return _send("case.assigned", case, [Recipient(Audience.INTERNAL, user=case.assigned_to)], author=actor,
@@ -209,7 +220,6 @@ def notify_case_assigned(case: Case, actor) -> list:
 
 def notify_case_comment(case: Case, entry: CaseEvent, actor) -> list:
     """A customer-visible comment: the customer side and the internal side, not its author."""
-    case = _load(case)
     shared = {"author": _name(actor), "comment": entry.body}
     return _send("case.commented", case, _everyone(case), author=actor, dedupe=f"case-event:{entry.pk}",
                  customer=shared, internal=shared)
@@ -217,7 +227,6 @@ def notify_case_comment(case: Case, entry: CaseEvent, actor) -> list:
 
 def notify_case_work_note(case: Case, entry: CaseEvent, actor) -> list:
     """A work note: the internal side only. Never a customer."""
-    case = _load(case)
     return _send("case.work_noted", case, internal_side(case), author=actor, dedupe=f"case-event:{entry.pk}",
                  internal={"author": _name(actor), "work_note": entry.body})
 
@@ -237,7 +246,6 @@ def notify_case_transition(case: Case, actor, *, kind: str, old_category: str, s
         if not comment:
             return []
         event = "case.commented"
-    case = _load(case)
     customer = {"author": _name(actor), "comment": comment}
     if event == "case.solution_proposed":
         customer["auto_close_days"] = settings.AUTO_CLOSE_DAYS if settings.AUTO_CLOSE_ENABLED else 0
@@ -248,7 +256,6 @@ def notify_case_transition(case: Case, actor, *, kind: str, old_category: str, s
 
 def notify_auto_close_reminder(case: Case, *, reminder: str) -> list:
     """Auto-close day 5: the customer side (mandatory), once per resolution."""
-    case = _load(case)
     days = max(0, settings.AUTO_CLOSE_DAYS - settings.AUTO_CLOSE_REMINDER_DAYS)
     return _send(
         "case.auto_close_reminder", case, customer_side(case), author=None,

@@ -33,19 +33,22 @@ def notification_templates_install(*, apps=None) -> int:
 def notification_template_text(event: str, audience: str, *, cache: dict | None = None) -> tuple[str, str] | None:
     """(subject, body) template text for one event and audience: the admin's row, else the shipped
     default; None when the row is inactive or the event has no text for that audience."""
+    cache = {} if cache is None else cache
     key = ("template", event, audience)
-    if cache is not None and key in cache:
-        return cache[key]
-    row = NotificationTemplate.objects.filter(event=event, audience=audience).values_list("subject", "body", "active").first()
-    if row is not None:
-        text = (row[0], row[1]) if row[2] else None
-    else:
+    if key not in cache:  # every audience of the event in one read
+        rows = {
+            row[0]: row[1:]
+            for row in NotificationTemplate.objects.filter(event=event).values_list("audience", "subject", "body", "active")
+        }
         spec = registry.event(event)
-        default = spec.texts.get(audience) if spec else None
-        text = (default.subject, default.body) if default else None
-    if cache is not None:
-        cache[key] = text
-    return text
+        for each in {audience, *(spec.texts if spec else ())}:
+            if each in rows:
+                subject, body, active = rows[each]
+                cache[("template", event, each)] = (subject, body) if active else None
+            else:
+                default = spec.texts.get(each) if spec else None
+                cache[("template", event, each)] = (default.subject, default.body) if default else None
+    return cache[key]
 
 
 def notification_template_preview(*, event: str, audience: str, subject: str, body: str) -> tuple[str, str]:

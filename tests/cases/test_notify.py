@@ -6,7 +6,7 @@ import pytest
 from django.db import transaction
 
 from cases import notify_templates, services
-from cases.models import CaseTypeField
+from cases.models import Case, CaseTypeField
 from cases.services import autoclose, escalations, notify
 from customers import services as customer_services
 from notifications import registry
@@ -339,13 +339,13 @@ def test_even_a_customer_template_written_to_leak_reads_nothing_internal(world, 
 
 
 def test_the_sample_contexts_name_exactly_the_real_variables(world, working):
-    case = notify._load(working)
+    case = Case.objects.get(pk=working.pk)
     assert set(notify.customer_case_context(case)) == set(notify_templates.SAMPLE_CUSTOMER_CASE)
     assert set(notify.internal_case_context(case)) == set(notify_templates.SAMPLE_INTERNAL_CASE)
     assert set(notify.sla_case_context(case)) == set(notify_templates.SAMPLE_SLA_CASE)
 
 
 def test_the_customer_context_is_the_internal_one_minus_internal_fields(world, working):
-    case = notify._load(working)
+    case = Case.objects.get(pk=working.pk)
     internal_only = set(notify.internal_case_context(case)) - set(notify.customer_case_context(case))
     assert internal_only == {"assignment_group", "assigned_to", "needs_attention", "sla_due", "consumer", "channel"}
