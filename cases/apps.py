@@ -15,3 +15,6 @@ class CasesConfig(AppConfig):
 
         customer_hooks.register_login_changed(case_parties_login_moved)
         from cases.services import slas  # noqa: F401  (registers the SLA evaluation and schedule hooks)
+        from cases import notify_templates
+
+        notify_templates.register()  # the messages cases send, with their shipped texts

@@ -2,8 +2,9 @@
 
 - The service-levels issue registers an entitlement resolver (the reference's weighted choice
   among active, in-date entitlements whose channels include the case's channel).
-- Routing, SLAs and notifications register callbacks run when a case is created (inside the
-  creating transaction: schedule side effects with transaction.on_commit).
+- Routing and SLAs register callbacks run when a case is created (inside the creating
+  transaction: schedule side effects with transaction.on_commit). Notifications are not a hook:
+  the services call cases.services.notify explicitly.
 - SLAs, auto-close, offers and the like register callbacks run after every service that saves a
   case (each calls `case_changed` right after its save), inside the saving transaction. A callback
   that writes to the case itself uses a queryset `update()` so that it does not re-enter.

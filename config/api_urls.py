@@ -15,4 +15,5 @@ urlpatterns = [
     path("", include("catalog.api.urls")),
     path("", include("cases.api.urls")),
     path("", include("interactions.api.urls")),
+    path("", include("notifications.api.urls")),
 ]

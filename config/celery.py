@@ -26,6 +26,11 @@ app.conf.beat_schedule = {
         "task": "notifications.tasks.requeue_due_notifications_task",
         "schedule": 60.0,
     },
+    # Digests: held messages, one per person per NOTIFICATION_DIGEST_PERIOD_MINUTES (the run sends
+    # only periods that ended, so running it often costs one indexed query over held rows).
+    "send-notification-digests": {
+        "task": "notifications.tasks.send_digests_task", "schedule": 300.0, "options": {"expires": 290},
+    },
     # SLA notices and breaches: only rows whose next threshold is due, through a partial index.
     "scan-due-slas": {"task": "cases.tasks.slas.scan_due_slas_task", "schedule": 30.0, "options": {"expires": 25}},
     # Routing: offers past their expiry time out and go to the next agent (rows with due times, indexed).

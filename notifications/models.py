@@ -6,7 +6,7 @@ from django.db import models
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from core.models import TimeStampedModel
-from notifications.choices import NotificationState
+from notifications.choices import Audience, Delivery, NotificationState
 
 
 class Notification(ConcurrentTransitionMixin, TimeStampedModel):
@@ -29,6 +29,11 @@ class Notification(ConcurrentTransitionMixin, TimeStampedModel):
     sent_at = models.DateTimeField(null=True, blank=True)
     message_id = models.CharField(max_length=255, blank=True)
     last_error = models.TextField(blank=True)
+    audience = models.CharField(max_length=16, choices=Audience.choices, blank=True)
+    digest = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="digested",
+        help_text="The digest message this one was sent in.",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -38,6 +43,12 @@ class Notification(ConcurrentTransitionMixin, TimeStampedModel):
                 condition=models.Q(state=NotificationState.PENDING),
             ),
             models.Index(fields=["recipient", "-created_at"], name="notification_recipient"),
+            # The flood guard counts recent messages to an address without a login.
+            models.Index(fields=["to_address", "-created_at"], name="notification_address"),
+            # The digest scan: only rows held for a digest.
+            models.Index(
+                fields=["created_at"], name="notification_held", condition=models.Q(state=NotificationState.HELD)
+            ),
         ]
 
     def __str__(self) -> str:
@@ -54,3 +65,45 @@ class Notification(ConcurrentTransitionMixin, TimeStampedModel):
     @transition(field=state, source=[NotificationState.FAILED, NotificationState.SENT], target=NotificationState.PENDING)
     def requeue(self) -> None:
         pass
+
+    @transition(field=state, source=NotificationState.HELD, target=NotificationState.PENDING)
+    def release(self) -> None:
+        """Send a held message on its own after all (from the admin)."""
+
+
+class NotificationTemplate(TimeStampedModel):
+    """The text of one event's message for one audience, as Django template text rendered in a
+    sandbox (notifications.rendering). The shipped defaults come from the event registry; an
+    inactive template switches that message off for everyone."""
+
+    event = models.CharField(max_length=50, help_text="The event code, e.g. case.commented.")
+    audience = models.CharField(max_length=16, choices=Audience.choices)
+    subject = models.CharField(max_length=255, help_text="One line; the case number is prefixed when sent.")
+    body = models.TextField(help_text="Plain text. Django template syntax; the variables are listed below.")
+    active = models.BooleanField(default=True, help_text="Off: this message is not sent at all.")
+
+    class Meta:
+        ordering = ["event", "audience"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "audience"], name="notificationtemplate_unique_event_audience")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} ({self.get_audience_display().lower()})"
+
+
+class NotificationPreference(TimeStampedModel):
+    """One person's choice for one topic: an event code, a group (`case.*`) or everything (`*`).
+    The most specific row wins; without one, NOTIFICATION_DEFAULT_DELIVERY and email on."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences")
+    topic = models.CharField(max_length=50, help_text="An event code (case.commented), a group (case.*) or *.")
+    email = models.BooleanField(default=True, help_text="Off: no email for this topic (mandatory messages still go).")
+    delivery = models.CharField(max_length=16, choices=Delivery.choices, default=Delivery.IMMEDIATE)
+
+    class Meta:
+        ordering = ["user", "topic"]
+        constraints = [models.UniqueConstraint(fields=["user", "topic"], name="notificationpreference_unique_topic")]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.topic}"

@@ -34,9 +34,8 @@ from cases import events, hooks
 from cases.choices import EventKind, StateCategory
 from cases.models import Case, Escalation, LifecycleTransition
 from cases.models.escalations import OPEN_ESCALATION_STATES
-from cases.services.notices import case_customer_recipient
+from cases.services import notify
 from core.exceptions import Conflict
-from notifications.services import notification_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -164,18 +163,7 @@ def case_auto_close_remind(*, case_id: int, now=None) -> bool:
     case.version += 1
     case.save(update_fields=["auto_close_reminded_at", "version", "updated_at"])
     hooks.case_changed(case)
-    recipient = case_customer_recipient(case)
-    if recipient:
-        days = settings.AUTO_CLOSE_DAYS - settings.AUTO_CLOSE_REMINDER_DAYS
-        notification_enqueue(
-            event="case.auto_close_reminder",
-            subject=f"{case.number}: please accept or reject the proposed solution",
-            body=f"{REMINDER_TEXT}\n\n{case.number}: {case.short_description}\n"
-            f"It will be closed in about {days} day(s) unless you accept or reject the solution.",
-            dedupe_key=f"case-auto-close-reminder:{case.pk}:{case.resolved_at.isoformat()}",
-            related=case,
-            **recipient,
-        )
+    notify.notify_auto_close_reminder(case, reminder=REMINDER_TEXT)  # mandatory, once per resolution
     return True
 
 

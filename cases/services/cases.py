@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases import events, hooks, permissions, permissions_escalations
+from cases.services import notify
 from cases.choices import AUDITED_FIELDS, PRIORITY_MATRIX, EventKind, StateCategory
 from cases.models import Case, CaseType, CaseTypeField, Lifecycle, LifecycleState
 from core.exceptions import Conflict, InvalidTransition
@@ -193,6 +194,7 @@ def case_create(*, actor, short_description: str, channel: str = "web", **fields
     _derive_and_check(case, explicit_priority="priority" in fields)
     if case.assigned_to_id:
         case.assigned_at = now
+    assigned_by_creator = case.assigned_to_id is not None
     case.entitlement = hooks.entitlement_for(case)
     case.number = number_next("CS")
     case.full_clean(exclude=_NOT_CLEANED)
@@ -200,6 +202,9 @@ def case_create(*, actor, short_description: str, channel: str = "web", **fields
     hooks.case_changed(case)
     events.case_event_record(case=case, kind=EventKind.CREATED, actor=actor, body=f"Opened via {case.get_channel_display()}.")
     hooks.case_created(case)
+    notify.notify_case_created(case, actor)
+    if assigned_by_creator:  # routing's own assignment (case_update) told the assignee already
+        notify.notify_case_assigned(case, actor)
     return case
 
 
@@ -269,6 +274,8 @@ def case_update(*, actor, instance: Case, version: int | None = None, **fields) 
     case.save()
     hooks.case_changed(case)
     _record_field_changes(case, actor, before)
+    if case.assigned_to_id and case.assigned_to_id != old_assignee:
+        notify.notify_case_assigned(case, actor)
     return case
 
 

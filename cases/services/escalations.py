@@ -30,11 +30,12 @@ from cases.models.escalations import (
     EscalationTrend,
 )
 from cases.services.cases import case_lock_for_change
-from cases.services.notices import account_customer_recipient, case_customer_recipient
+from cases.services import notify
 from core.exceptions import Conflict, InvalidTransition
 from core.numbers import number_next
 from core.services import model_apply
-from notifications.services import notification_enqueue
+from notifications.choices import Audience
+from notifications.services import Recipient, notification_fanout
 from users.permissions import is_internal
 
 __all__ = [
@@ -104,53 +105,55 @@ def _source_label(escalation: Escalation) -> str:
     return f"account {escalation.account.name}"
 
 
+def _escalation_context(escalation: Escalation) -> dict:
+    """Internal: the escalation and (for a case escalation) the case."""
+    context = {
+        "escalation": {
+            "number": escalation.number, "state": escalation.get_state_display(),
+            "severity": escalation.get_severity_display(), "trend": escalation.get_trend_display(),
+            "reason": escalation.get_reason_display(), "justification": escalation.justification,
+            "source": _source_label(escalation),
+        },
+    }
+    if escalation.case_id:
+        context["case"] = notify.sla_case_context(escalation.case)
+    return context
+
+
+def _fanout(escalation: Escalation, event: str, recipients: list, *, dedupe: str, author=None, **contexts) -> None:
+    threading = {}
+    if escalation.case_id:  # a case escalation's mail threads with the case's
+        threading = {"thread": notify.case_thread(escalation.case), "subject_tag": escalation.case.number}
+    notification_fanout(event=event, recipients=recipients, contexts=contexts, dedupe=dedupe, author=author,
+                        related=escalation, **threading)
+
+
 def _tell_watchers(escalation: Escalation, actor, what: str, key: str) -> None:
-    for user in escalation.watch_list.filter(is_active=True).exclude(email=""):
-        if actor is not None and user.pk == getattr(actor, "pk", None):
-            continue
-        notification_enqueue(
-            event="escalation.updated",
-            subject=f"{escalation.number} ({_source_label(escalation)}): {what}",
-            body=f"{escalation.number} on {_source_label(escalation)}: {what}\n"
-            f"State: {escalation.get_state_display()}, severity: {escalation.get_severity_display()}, "
-            f"trend: {escalation.get_trend_display()}.",
-            recipient=user,
-            dedupe_key=f"escalation:{escalation.pk}:{key}:{user.pk}",
-            related=escalation,
-        )
+    watchers = [Recipient(Audience.INTERNAL, user=u) for u in escalation.watch_list.filter(is_active=True)]
+    _fanout(escalation, "escalation.updated", watchers, dedupe=f"escalation:{escalation.pk}:{key}", author=actor,
+            internal={**_escalation_context(escalation), "what": what})
 
 
 def _tell_customer_escalated(escalation: Escalation) -> None:
-    """Reference 3.3: the customer is notified on approval (once per escalation)."""
+    """Reference 3.3: the customer is notified on approval (once per escalation): the customer
+    side of the case, or the account's primary contact. Customer-visible data only."""
     if escalation.case_id:
-        recipient, about = case_customer_recipient(escalation.case), escalation.case
-        subject = f"{escalation.case.number} has been escalated"
-        body = (
-            f"Your case {escalation.case.number} ({escalation.case.short_description}) has been escalated. "
-            "Our team is giving it priority attention."
-        )
+        case = escalation.case
+        recipients = notify.customer_side(case)
+        context = {"case": notify.customer_case_context(case), "account": case.account.name if case.account_id else ""}
     else:
-        recipient, about = account_customer_recipient(escalation.account), escalation.account
-        subject = f"Your account {escalation.account.name} has been escalated"
-        body = "Your account has been escalated. Our team is giving your open requests priority attention."
-    if recipient:
-        notification_enqueue(
-            event="escalation.approved", subject=subject, body=body, dedupe_key=f"escalation-approved:{escalation.pk}",
-            related=about, **recipient,
-        )
+        recipient = notify.party_recipient(escalation.account.primary_contact)
+        recipients = [recipient] if recipient else []
+        context = {"account": escalation.account.name}
+    context["escalation"] = {"number": escalation.number}
+    _fanout(escalation, "escalation.approved", recipients, dedupe=f"escalation-approved:{escalation.pk}",
+            customer=context)
 
 
 def _tell_approvers(escalation: Escalation) -> None:
-    for user in escalation.approvers.filter(is_active=True).exclude(email=""):
-        notification_enqueue(
-            event="escalation.approval_requested",
-            subject=f"Approve or decline {escalation.number} ({_source_label(escalation)})",
-            body=f"{escalation.number}: {escalation.get_reason_display()}, severity "
-            f"{escalation.get_severity_display()}.\n{escalation.justification}",
-            recipient=user,
-            dedupe_key=f"escalation-approval:{escalation.pk}:{user.pk}",
-            related=escalation,
-        )
+    approvers = [Recipient(Audience.INTERNAL, user=u) for u in escalation.approvers.filter(is_active=True)]
+    _fanout(escalation, "escalation.approval_requested", approvers, dedupe=f"escalation-approval:{escalation.pk}",
+            internal=_escalation_context(escalation))
 
 
 # --- request -------------------------------------------------------------------------------------

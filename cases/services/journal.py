@@ -6,7 +6,7 @@ from django.utils import timezone
 from cases import events, hooks, permissions
 from cases.choices import Actor, EventKind, StateCategory
 from cases.models import Case, CaseEvent, LifecycleTransition
-from cases.services import attention
+from cases.services import attention, notify
 from cases.services.cases import case_lock_for_change
 
 __all__ = ["case_comment_add", "case_work_note_add"]
@@ -34,6 +34,7 @@ def case_comment_add(*, actor, case: Case, body: str) -> CaseEvent:
     case.version += 1
     case.save()
     hooks.case_changed(case)
+    notify.notify_case_comment(case, entry, actor)
     if kind == Actor.CUSTOMER and case.state_category == StateCategory.AWAITING:
         customer_reply_reopens(case, actor)
     return entry
@@ -61,4 +62,5 @@ def case_work_note_add(*, actor, case: Case, body: str) -> CaseEvent:
     case.version += 1
     case.save()
     hooks.case_changed(case)
+    notify.notify_case_work_note(case, entry, actor)
     return entry

@@ -13,7 +13,7 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed
 from cases import events, hooks, permissions
 from cases.choices import Actor, EventKind, ResolutionCode, StateCategory
 from cases.models import Case, LifecycleTransition
-from cases.services import attention, autoclose, work
+from cases.services import attention, autoclose, notify, work
 from cases.services.cases import case_lock_for_change
 from core.exceptions import Conflict, InvalidTransition
 
@@ -90,14 +90,18 @@ def case_act(*, actor, case: Case, action: str, system: bool = False, **inputs) 
         hooks.case_changed(case)
     except ConcurrentTransition:
         raise Conflict(f"{case.number} changed state meanwhile; reload it.") from None
-    events.case_event_record(
+    state_event = events.case_event_record(
         case=case, kind=EventKind.STATE_CHANGED, actor=actor, field="state", old=old_state, new=case.state,
         body=transition.label,
     )
-    _record_journal(case, actor, kind, action, inputs)
+    comment = _record_journal(case, actor, kind, action, inputs)
     work.case_lines_on_case_transition(case, old_category, case.state_category, actor)
     attention.case_blocked_by_on_transition(case, old_category=old_category, kind=kind)  # reference 2.3
     autoclose.case_auto_close_on_transition(case, old_category=old_category)  # reference 2.2
+    notify.notify_case_transition(
+        case, actor, kind=kind, old_category=old_category, state_event=state_event, comment=comment,
+        work_note=inputs.get("work_note") or "",
+    )
     return case
 
 
@@ -135,7 +139,8 @@ def _record_effects(case: Case, actor, kind: str, transition: LifecycleTransitio
         case.resolved_at = case.resolved_by = None
 
 
-def _record_journal(case: Case, actor, kind: str, action: str, inputs: dict) -> None:
+def _record_journal(case: Case, actor, kind: str, action: str, inputs: dict) -> str:
+    """Record the action's comment and work note; answer the comment (customer-visible) text."""
     comment = inputs.get("comment") or inputs.get("reason")
     if action == "propose-solution" and inputs.get("notes_to_comments"):
         comment = "\n\n".join(p for p in (comment, inputs.get("close_notes")) if p)
@@ -145,3 +150,4 @@ def _record_journal(case: Case, actor, kind: str, action: str, inputs: dict) -> 
         if kind != Actor.AGENT:
             raise PermissionDenied("Only agents write work notes.")
         events.case_event_record(case=case, kind=EventKind.WORK_NOTE, actor=actor, body=inputs["work_note"])
+    return comment or ""

@@ -318,27 +318,29 @@ def _notice_recipients(case: Case, pct: int) -> list[tuple[str, object]]:
     return people
 
 
-def _notice(task: TaskSla, pct: int, at: datetime.datetime) -> int:
-    from notifications.services import notification_enqueue  # the outbox (below cases)
+def _notice(task: TaskSla, pct: int, at: datetime.datetime, cache: dict) -> int:
+    """The threshold's message (templates sla.50 / sla.75 / sla.100, internal) to each recipient,
+    keyed `sla:<task sla id>:<pct>:<assignee|manager>`; threaded with the case's other mail."""
+    from notifications.choices import Audience
+    from notifications.services import Recipient, notification_fanout  # the outbox (below cases)
+
+    from cases.services.notify import case_thread, sla_case_context
 
     case = task.case
-    if pct >= 100:
-        subject = f"SLA breached: {task.definition.name} on {case.number}"
-        lead = f"The SLA '{task.definition.name}' on case {case.number} breached at {at:%Y-%m-%d %H:%M %Z}."
-    else:
-        subject = f"SLA at {pct}%: {task.definition.name} on {case.number}"
-        lead = (
-            f"{pct}% of the time of the SLA '{task.definition.name}' on case {case.number} has passed"
-            f" ({at:%Y-%m-%d %H:%M %Z}); it breaches at {task.breach_time:%Y-%m-%d %H:%M %Z}."
-        )
-    body = f"{lead}\n\n{case.number}: {case.short_description}\n"
+    context = {
+        "case": sla_case_context(case),
+        "sla": {
+            "name": task.definition.name, "percent": pct, "at": f"{at:%Y-%m-%d %H:%M %Z}",
+            "breach_time": f"{task.breach_time:%Y-%m-%d %H:%M %Z}" if task.breach_time else "",
+        },
+    }
     sent = 0
     for role, user in _notice_recipients(case, pct):
-        notification_enqueue(
-            event=f"sla.{pct}", subject=subject, body=body, recipient=user, related=task,
-            dedupe_key=f"sla:{task.pk}:{pct}:{role}",
-        )
-        sent += 1
+        sent += len(notification_fanout(
+            event=f"sla.{pct}", recipients=[Recipient(Audience.INTERNAL, user=user)],
+            contexts={Audience.INTERNAL: context}, dedupe=f"sla:{task.pk}:{pct}", tag=role, related=task,
+            thread=case_thread(case), subject_tag=case.number, cache=cache,
+        ))
     return sent
 
 
@@ -373,7 +375,7 @@ def _scan_batch(now: datetime.datetime, batch_size: int, calendars: sla_calendar
         if not due:
             return 0, 0
         calendars.load({t.schedule_id for t in due})
-        notices, breached_cases = 0, set()
+        notices, breached_cases, cache = 0, set(), {}  # cache: templates and preferences, once per batch
         for task in due:
             calendar = calendars.get(task.schedule_id)
             for pct in THRESHOLDS:
@@ -382,7 +384,7 @@ def _scan_batch(now: datetime.datetime, batch_size: int, calendars: sla_calendar
                 at = task.threshold_at(calendar, pct)
                 if at is None or at > now:
                     break
-                notices += _notice(task, pct, at)
+                notices += _notice(task, pct, at, cache)
                 task.notified_pct = pct
                 if pct == 100:
                     task.has_breached = True

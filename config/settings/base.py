@@ -122,6 +122,19 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="support@localhost")
 NOTIFICATION_REQUEUE_AFTER_SECONDS = env.int("NOTIFICATION_REQUEUE_AFTER_SECONDS", default=120)
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=6)
 NOTIFICATION_MESSAGE_ID_DOMAIN = env("NOTIFICATION_MESSAGE_ID_DOMAIN", default="casedesk.localhost")
+# Delivery when a person has set no preference: "immediate" (one message each) or "digest".
+NOTIFICATION_DEFAULT_DELIVERY = env("NOTIFICATION_DEFAULT_DELIVERY", default="immediate")
+if NOTIFICATION_DEFAULT_DELIVERY not in ("immediate", "digest"):
+    raise ValueError("NOTIFICATION_DEFAULT_DELIVERY is 'immediate' or 'digest'.")
+# Digests: held messages go out as one message per person per period (aligned on the clock).
+NOTIFICATION_DIGEST_PERIOD_MINUTES = env.int("NOTIFICATION_DIGEST_PERIOD_MINUTES", default=60)
+# Flood guard: past this many messages to one person within the window, the rest of the window is
+# held for the digest (mandatory messages excepted). 0 switches the guard off.
+NOTIFICATION_FLOOD_LIMIT = env.int("NOTIFICATION_FLOOD_LIMIT", default=20)
+NOTIFICATION_FLOOD_WINDOW_MINUTES = env.int("NOTIFICATION_FLOOD_WINDOW_MINUTES", default=10)
+# Links in messages: the address people reach the product at, and the portal's page of a case.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+PORTAL_CASE_URL_PATH = env("PORTAL_CASE_URL_PATH", default="/portal/cases/{number}/")
 
 # --- Celery -------------------------------------------------------------------------------
 # Default broker: kombu's filesystem transport, so a real worker and beat run with no server.

@@ -11,3 +11,6 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="memory://")
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
 CELERY_TASK_ALWAYS_EAGER = False
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"auth": "1000/min"}}  # noqa: F405
+# The flood guard holds messages for a digest past NOTIFICATION_FLOOD_LIMIT per person; tests that
+# create many cases for one agent would see their notices held. Off here; its own tests switch it on.
+NOTIFICATION_FLOOD_LIMIT = env.int("NOTIFICATION_FLOOD_LIMIT", default=0)

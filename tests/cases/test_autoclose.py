@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from cases import services
 from cases.models import Case, CaseEvent
-from cases.services import autoclose, escalations
+from cases.services import autoclose, escalations, notify
 from cases.tasks.autoclose import scan_auto_close_task
 from notifications.models import Notification
 from tests.cases.conftest import act
@@ -105,7 +105,8 @@ def test_day_five_reminds_the_customer_on_the_case_and_by_message(world, resolve
     assert comment.customer_visible and comment.author is None
     sent = Notification.objects.get(event="case.auto_close_reminder")
     assert sent.recipient == world.users["customer"] and sent.related == f"cases.case:{resolved.pk}"
-    assert sent.dedupe_key == f"case-auto-close-reminder:{resolved.pk}:{resolved.resolved_at.isoformat()}"
+    key = f"case-auto-close-reminder:{resolved.pk}:{resolved.resolved_at.isoformat()}:u{world.users['customer'].pk}"
+    assert sent.dedupe_key == key
     case = fresh(resolved)
     assert case.state == "resolved" and case.auto_close_reminded_at is not None
 
@@ -237,7 +238,7 @@ def test_the_days_are_settings(settings, resolved):
 def test_a_scan_killed_midway_loses_and_duplicates_nothing(world, mocker):
     cases = [fresh(resolve(world, services.case_create(actor=world.users["customer"], short_description=f"C{i}"))) for i in range(3)]
     now = max(c.resolved_at for c in cases) + 5 * DAY + datetime.timedelta(minutes=1)
-    real = autoclose.notification_enqueue
+    real = notify.notification_fanout
     calls = {"n": 0}
 
     def dies_on_the_second(**kwargs):
@@ -246,7 +247,7 @@ def test_a_scan_killed_midway_loses_and_duplicates_nothing(world, mocker):
             raise SystemExit("worker killed")
         return real(**kwargs)
 
-    mocker.patch.object(autoclose, "notification_enqueue", side_effect=dies_on_the_second)
+    mocker.patch.object(notify, "notification_fanout", side_effect=dies_on_the_second)
     with pytest.raises(SystemExit):
         autoclose.auto_close_scan(now=now)
     mocker.stopall()

@@ -15,7 +15,10 @@ from notifications.models import Notification
 
 log = logging.getLogger(__name__)
 
-__all__ = ["notification_enqueue", "notification_requeue_due", "notification_resend", "notification_send"]
+__all__ = [
+    "notification_enqueue", "notification_write", "notification_requeue_due", "notification_resend",
+    "notification_release", "notification_send",
+]
 
 
 def _related_ref(obj: models.Model | None) -> str:
@@ -32,19 +35,45 @@ def notification_enqueue(
     dedupe_key: str | None = None,
     related: models.Model | None = None,
     headers: dict | None = None,
+    audience: str = "",
+    hold: bool = False,
 ) -> Notification:
     """Write one outbox row (in the caller's transaction) and queue its sending after commit.
-    With a `dedupe_key` already used, the existing row is returned and nothing more is sent."""
+    With a `dedupe_key` already used, the existing row is returned and nothing more is sent.
+    `hold=True` keeps the row for the person's next digest instead (not sent on its own)."""
+    row, _created = notification_write(
+        event=event, subject=subject, body=body, recipient=recipient, to_address=to_address, dedupe_key=dedupe_key,
+        related=related, headers=headers, audience=audience, hold=hold,
+    )
+    return row
+
+
+def notification_write(
+    *,
+    event: str,
+    subject: str,
+    body: str,
+    recipient=None,
+    to_address: str = "",
+    dedupe_key: str | None = None,
+    related: models.Model | None = None,
+    headers: dict | None = None,
+    audience: str = "",
+    hold: bool = False,
+) -> tuple[Notification, bool]:
+    """notification_enqueue, also saying whether the row is new (False: the dedupe key was taken)."""
     to_address = to_address or getattr(recipient, "email", "") or ""
     if recipient is None and not to_address:
         raise ValidationError({"to_address": "A notification needs a recipient or an address."})
+    state = NotificationState.HELD if hold else NotificationState.PENDING
     row = Notification(
         event=event, subject=subject[:255], body=body, recipient=recipient, to_address=to_address,
-        dedupe_key=dedupe_key or None, related=_related_ref(related), headers=headers or {},
+        dedupe_key=dedupe_key or None, related=_related_ref(related), headers=headers or {}, audience=audience,
         # Fixed when the row is written, so a retry after a crash resends the same message (mail
         # clients fold copies with one Message-ID) and replies can thread to it.
         message_id=make_msgid(domain=settings.NOTIFICATION_MESSAGE_ID_DOMAIN),
-        next_attempt_at=timezone.now() + timedelta(seconds=settings.NOTIFICATION_REQUEUE_AFTER_SECONDS),
+        next_attempt_at=None if hold else timezone.now() + timedelta(seconds=settings.NOTIFICATION_REQUEUE_AFTER_SECONDS),
+        state=state,  # a protected FSM field may be set once, when the row is built
     )
     if dedupe_key:
         # INSERT ... ON CONFLICT DO NOTHING, then read the row back: two round trips and no
@@ -52,12 +81,13 @@ def notification_enqueue(
         Notification.objects.bulk_create([row], ignore_conflicts=True)
         saved = Notification.objects.get(dedupe_key=dedupe_key)
         if saved.message_id != row.message_id:  # it was there already: exactly once
-            return saved
+            return saved, False
         row = saved
     else:
         row.save()
-    transaction.on_commit(lambda pk=row.pk: _queue(pk))
-    return row
+    if not hold:
+        transaction.on_commit(lambda pk=row.pk: _queue(pk))
+    return row, True
 
 
 def _queue(notification_id: int) -> None:
@@ -86,7 +116,8 @@ def notification_send(notification_id: int) -> Notification | None:
             row.message_id = row.message_id or make_msgid(domain=settings.NOTIFICATION_MESSAGE_ID_DOMAIN)
             message = EmailMessage(
                 subject=row.subject, body=row.body, from_email=settings.DEFAULT_FROM_EMAIL, to=[address],
-                headers={"Message-ID": row.message_id, **row.headers},
+                # Auto-Submitted (RFC 3834): autoresponders must not answer a notification.
+                headers={"Message-ID": row.message_id, "Auto-Submitted": "auto-generated", **row.headers},
             )
             message.send(fail_silently=False)
         except Exception as exc:  # noqa: BLE001  (any delivery error is recorded on the row)
@@ -135,6 +166,21 @@ def notification_resend(*, actor, notification: Notification) -> Notification:
         return row
     row.requeue()
     row.attempts, row.last_error = 0, ""
+    row.next_attempt_at = timezone.now() + timedelta(seconds=settings.NOTIFICATION_REQUEUE_AFTER_SECONDS)
+    row.save()
+    transaction.on_commit(lambda pk=row.pk: _queue(pk))
+    return row
+
+
+@transaction.atomic
+def notification_release(*, actor, notification: Notification) -> Notification:
+    """Send a message held for a digest on its own now (from the admin)."""
+    if actor is not None and not actor.has_perm("notifications.change_notification"):
+        raise PermissionDenied("You cannot release notifications.")
+    row = Notification.objects.select_for_update().get(pk=notification.pk)
+    if row.state != NotificationState.HELD:
+        return row
+    row.release()
     row.next_attempt_at = timezone.now() + timedelta(seconds=settings.NOTIFICATION_REQUEUE_AFTER_SECONDS)
     row.save()
     transaction.on_commit(lambda pk=row.pk: _queue(pk))

@@ -1,0 +1,172 @@
+"""From an event to outbox rows: one call per event, for everyone who should hear of it.
+
+`notification_fanout` renders the event's template once per audience from the context the
+caller built for that audience, drops the author of the change, applies each person's
+preferences (email off: nothing; digest: held), the flood guard (more than NOTIFICATION_FLOOD_LIMIT
+messages to one person within NOTIFICATION_FLOOD_WINDOW_MINUTES: the rest of the window is held
+for the digest) and writes one row per person with a dedupe key, in the caller's transaction.
+Mandatory events ignore opt-outs, digests and the flood guard.
+
+Threading: messages about one thing (a case) share a thread root `<case-CS0000001@domain>`:
+`In-Reply-To` and `References` point at it and the subject starts with `[CS0000001]`, so replies
+thread in the reader's mail client and the inbound side can match them."""
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from notifications import registry
+from notifications.choices import Delivery, NotificationState
+from notifications.models import Notification
+from notifications.rendering import render
+from notifications.services.outbox import notification_write
+from notifications.services.preferences import default_preference, notification_preferences_for
+from notifications.services.templates import notification_template_text
+
+log = logging.getLogger(__name__)
+
+__all__ = ["Recipient", "notification_fanout", "thread_headers", "thread_root"]
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One person to tell: a user (their address, unless `address` is given) or a bare address,
+    and the audience whose template they get."""
+
+    audience: str
+    user: object = None
+    address: str = ""
+
+    @property
+    def email(self) -> str:
+        return (self.address or getattr(self.user, "email", "") or "").strip()
+
+    @property
+    def key(self) -> str:
+        if self.user is not None:
+            return f"u{self.user.pk}"
+        return "a" + hashlib.sha1(self.email.lower().encode()).hexdigest()[:16]
+
+
+def thread_root(key: str) -> str:
+    """The Message-ID every message of one thread refers to, e.g. `<case-CS0000001@domain>`."""
+    return f"<{key}@{settings.NOTIFICATION_MESSAGE_ID_DOMAIN}>"
+
+
+def thread_headers(key: str) -> dict:
+    root = thread_root(key)
+    return {"In-Reply-To": root, "References": root}
+
+
+def _people(recipients, author) -> list[Recipient]:
+    """Each person once (by login and by address), never the author, never without an address."""
+    author_pk = getattr(author, "pk", None) if getattr(author, "is_authenticated", False) else None
+    author_email = (getattr(author, "email", "") or "").strip().lower() if author_pk else ""
+    seen_users, seen_addresses, people = set(), set(), []
+    for person in recipients:
+        email = person.email.lower()
+        user_pk = getattr(person.user, "pk", None)
+        if not email or (user_pk is not None and user_pk == author_pk) or (author_email and email == author_email):
+            continue
+        if (user_pk is not None and user_pk in seen_users) or email in seen_addresses:
+            continue
+        if user_pk is not None:
+            seen_users.add(user_pk)
+        seen_addresses.add(email)
+        people.append(person)
+    return people
+
+
+def _flood_count(person: Recipient, cache: dict) -> int:
+    key = ("flood", person.key)
+    if key not in cache:
+        since = timezone.now() - timedelta(minutes=settings.NOTIFICATION_FLOOD_WINDOW_MINUTES)
+        recent = Notification.objects.filter(created_at__gte=since).exclude(
+            state__in=(NotificationState.HELD, NotificationState.DIGESTED)
+        )
+        if person.user is not None:
+            recent = recent.filter(recipient=person.user)
+        else:
+            recent = recent.filter(recipient__isnull=True, to_address=person.email)
+        cache[key] = recent.order_by().values("pk")[: settings.NOTIFICATION_FLOOD_LIMIT].count()
+    return cache[key]
+
+
+def _render(event: str, audience: str, text: tuple[str, str], context: dict) -> tuple[str, str]:
+    try:
+        return render(text[0], text[1], context)
+    except Exception:  # an admin's template failing on real data: fall back to the shipped text
+        spec = registry.event(event)
+        default = spec.texts.get(audience) if spec else None
+        if default is None or (default.subject, default.body) == text:
+            raise
+        log.exception("notification template %s (%s) failed; sending the shipped text", event, audience)
+        return render(default.subject, default.body, context)
+
+
+def notification_fanout(
+    *,
+    event: str,
+    recipients: list[Recipient],
+    contexts: dict[str, dict | Callable[[], dict]],
+    dedupe: str,
+    author=None,
+    related: models.Model | None = None,
+    thread: str = "",
+    subject_tag: str = "",
+    cache: dict | None = None,
+    tag: str = "",
+) -> list[Notification]:
+    """Write the event's message for each recipient (see the module's doc). `contexts` maps an
+    audience to its context (or a function building it, called only if someone gets that
+    audience); a recipient whose audience has no context, or no active template, gets nothing.
+    `dedupe` + the recipient make each row's dedupe key: a retried caller sends nothing twice.
+    `cache` may be shared across calls in one transaction (the beat's scans) to read templates,
+    preferences and recent counts once. `tag` replaces the recipient's id in the dedupe key of a
+    one-recipient call (the SLA scan keys by role: `sla:<id>:75:manager`)."""
+    spec = registry.event(event)
+    if spec is None:
+        raise ValueError(f"No notification event '{event}' is registered.")
+    cache = {} if cache is None else cache
+    people = [p for p in _people(recipients, author) if p.audience in contexts]
+    if not people:
+        return []
+    if tag and len(people) > 1:
+        raise ValueError("A dedupe tag names one recipient; give one recipient per call.")
+    prefs = notification_preferences_for([p.user.pk for p in people if p.user is not None], event, cache=cache)
+    headers = thread_headers(thread) if thread else {}
+    rendered: dict[str, tuple[str, str] | None] = {}
+    rows = []
+    for person in people:
+        audience = person.audience
+        if audience not in rendered:
+            text = notification_template_text(event, audience, cache=cache)
+            if text is None:
+                rendered[audience] = None
+            else:
+                context = contexts[audience]
+                rendered[audience] = _render(event, audience, text, context() if callable(context) else context)
+        if rendered[audience] is None:
+            continue
+        subject, body = rendered[audience]
+        if subject_tag and not subject.startswith(f"[{subject_tag}]"):
+            subject = f"[{subject_tag}] {subject}"
+        pref = prefs.get(person.user.pk) if person.user is not None else default_preference()
+        if not pref.email and not spec.mandatory:
+            continue
+        limit = settings.NOTIFICATION_FLOOD_LIMIT
+        recent = _flood_count(person, cache) if limit > 0 else 0
+        hold = not spec.mandatory and (pref.delivery == Delivery.DIGEST or (limit > 0 and recent >= limit))
+        row, created = notification_write(
+            event=event, subject=subject, body=body, recipient=person.user, to_address=person.email,
+            dedupe_key=f"{dedupe}:{tag or person.key}", related=related, headers=headers, audience=audience, hold=hold,
+        )
+        if created and not hold and limit > 0:
+            cache[("flood", person.key)] = recent + 1
+        rows.append(row)
+    return rows
