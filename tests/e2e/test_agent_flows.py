@@ -26,7 +26,7 @@ def _cases(world, priorities):
 
 
 def test_take_an_interaction_create_the_case_request_info_and_propose_a_solution(page_as, world):
-    interaction = interaction_services.interaction_open(
+    interaction, _created = interaction_services.interaction_open(
         actor=world.users["agent"], type="chat", contact=world.contacts["customer"], assignment_group=world.group,
         short_description="Cannot sign in to the billing portal", message="Hi, my password reset mail never arrives.",
     )
@@ -58,7 +58,7 @@ def test_take_an_interaction_create_the_case_request_info_and_propose_a_solution
     panel.locator("textarea[name=comment]").fill("Could you send a screenshot of the sign-in error?")
     shot(page, "agent-05-request-info")
     panel.locator("button[type=submit]").click()
-    page.wait_for_function("document.querySelector('.record-header, header') && document.body.innerText.includes('Awaiting info')")
+    page.wait_for_function("(document.querySelector('span[title=State]') || {}).innerText === 'Awaiting info'")
     assert Case.objects.get(pk=case.pk).state == "awaiting_info"
     shot(page, "agent-06-awaiting-info")
 
@@ -67,7 +67,7 @@ def test_take_an_interaction_create_the_case_request_info_and_propose_a_solution
     panel.locator("select[name=resolution_code]").select_option(index=1)
     panel.locator("textarea[name=close_notes]").fill("The mail was blocked by a filter; it now arrives.")
     panel.locator("button[type=submit]").click()
-    page.wait_for_function("document.body.innerText.includes('Resolved')")
+    page.wait_for_function("(document.querySelector('span[title=State]') || {}).innerText === 'Resolved'")
     case = Case.objects.get(pk=case.pk)
     assert case.state == "resolved"
     assert case.events.filter(kind="comment", body__contains="screenshot of the sign-in error").exists()
