@@ -46,6 +46,7 @@ def test_the_record_is_read_only_with_its_transcript(world, client_as, open_inte
     assert client.get(f"{CHANGELIST}{interaction.pk}/access/").status_code == 200
 
 
+@pytest.mark.usefixtures("no_world")
 def test_demo_interactions_cover_every_state_and_link_cases():
     call_command("seed_demo", stdout=open("/dev/null", "w"))
     assert set(Interaction.objects.values_list("state", flat=True)) == set(S.values)
