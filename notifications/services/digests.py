@@ -12,7 +12,7 @@ import datetime
 import logging
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from notifications import registry
@@ -58,9 +58,26 @@ def notification_digests_send(*, now: datetime.datetime | None = None, limit: in
     return {"digests": digests, "messages": messages}
 
 
+DIGEST_LOCK_CLASS = 7201  # the advisory-lock namespace of digest runs
+
+
+def _claim(person: str) -> bool:
+    """One run at a time per person, for this transaction. SKIP LOCKED alone is not enough: it
+    locks rows as it reads them, so two runs could each take part of one person's messages, and
+    the loser's part would wait a whole period. SQLite runs one writer at a time anyway."""
+    if connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s, hashtext(%s))", [DIGEST_LOCK_CLASS, person])
+        return bool(cursor.fetchone()[0])
+
+
 @transaction.atomic
 def _digest_one(key: tuple[str, object], end: datetime.datetime) -> int:
     kind, who = key
+    person = f"u{who}" if kind == "u" else f"a{who.lower()}"
+    if not _claim(person):
+        return 0  # another run is writing this person's digest now
     held = _held(end).filter(recipient_id=who) if kind == "u" else _held(end).filter(recipient__isnull=True, to_address=who)
     rows = list(held.select_for_update(skip_locked=True, of=("self",)).select_related("recipient").order_by("created_at", "id"))
     if not rows:
@@ -86,7 +103,6 @@ def _digest_one(key: tuple[str, object], end: datetime.datetime) -> int:
         log.exception("digest template failed; sending the shipped text")
         default = spec.texts[audience]
         subject, body = render(default.subject, default.body, context)
-    person = f"u{who}" if kind == "u" else f"a{who.lower()}"
     digest, created = notification_write(
         event=DIGEST_EVENT, subject=subject, body=body, recipient=recipient, to_address=address,
         dedupe_key=f"digest:{person}:{end:%Y%m%dT%H%M}"[:200], audience=audience,
