@@ -123,7 +123,8 @@ def django_db_setup(django_db_setup, django_db_blocker):
     test runs in a transaction that is rolled back, so every test sees it exactly as built. A
     transactional test's flush removes it; the `world` fixture then builds it again."""
     with django_db_blocker.unblock():
-        _build_world()
+        ensure_reference_data()
+        _load_world() or _build_world()  # --reuse-db keeps the last session's world
 
 
 @pytest.fixture
