@@ -18,4 +18,5 @@ urlpatterns = [
     path("api/v1/", include("config.api_urls")),
     path("", include("cases.urls")),  # the agent workspace's case pages
     path("", include("interactions.urls")),
+    path("portal/", include("portal.urls")),
 ]

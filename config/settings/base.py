@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "cases",
     "notifications",
     "interactions",
+    "portal",
 ]
 
 MIDDLEWARE = [
