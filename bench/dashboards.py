@@ -108,6 +108,10 @@ def _setup(agent) -> dict:
          for pk, updated in awaiting.values_list("pk", "updated_at").iterator(chunk_size=10_000)],
         batch_size=5_000,
     )
+    # What the services keep: the case's own "blocked" flag, which the dashboards count.
+    Case.objects.filter(pk__in=CaseBlocker.objects.filter(resolved_at__isnull=True).values("case_id")).filter(
+        blocked=False
+    ).update(blocked=True)
     open_ids = list(
         Case.objects.filter(state_category__in=["new", "open", "awaiting"])
         .exclude(pk__in=Escalation.objects.filter(state__in=["requested", "escalated"]).values("case_id"))

@@ -115,7 +115,8 @@ CASE_FILTERS = {
     "assignment_group": _id_or("none"),
     "assigned_to": _id_or("none", "me"),
     "needs_attention": _bool,
-    "sla": _choice("breached", "at_risk"),
+    "sla": _choice("breached", "at_risk", "on_track", "none"),
+    "blocked": _bool,
     "escalated": _bool,
     "reopened": _bool,
     "opened_after": _instant,
@@ -348,7 +349,13 @@ def case_filters_q(filters: dict[str, list[str]], *, user, now: datetime.datetim
             sla |= Q(made_sla=False)
         if "at_risk" in filters["sla"]:
             sla |= sla_at_risk_q(now)
+        if "on_track" in filters["sla"]:  # the dashboards' stages (cases.selectors_metrics.sla_stage_q)
+            sla |= Q(made_sla=True, sla_due__gt=now + sla_at_risk_window())
+        if "none" in filters["sla"]:
+            sla |= Q(made_sla=True, sla_due__isnull=True)
         q &= sla
+    if (flag := _one_bool(filters.get("blocked", []))) is not None:
+        q &= Q(blocked=flag)
     if (flag := _one_bool(filters.get("escalated", []))) is not None:
         escalated = Q(pk__in=Escalation.objects.filter(state="escalated", case__isnull=False).values("case_id"))
         q &= escalated if flag else ~escalated
@@ -671,10 +678,10 @@ def _value_label(name: str, value: str, names: dict[str, str]) -> str:
         return Channel(value).label
     if name == "state_category":
         return StateCategory(value).label
-    if name in ("needs_attention", "escalated", "reopened"):
+    if name in ("needs_attention", "escalated", "reopened", "blocked"):
         return "Yes" if value == "true" else "No"
     if name == "sla":
-        return {"breached": "Breached", "at_risk": "At risk"}[value]
+        return {"breached": "Breached", "at_risk": "At risk", "on_track": "On track", "none": "No running SLA"}[value]
     return names.get(value, value if not value.isdigit() else f"#{value}")
 
 

@@ -9,8 +9,10 @@ How each figure stays fast at a million cases (docs/architecture.md, "Dashboards
   the index alone, whatever the size of the history;
 - history is read only within the chosen period, through the indexes on `opened_at` and
   `resolved_at` (each followed by the group, so a group filter stays inside the index);
-- blocked and escalated cases are counted from the open blockers / escalations in force (few rows),
-  joined to their case, never by probing every open case.
+- blocked cases are counted from the case's own `blocked` flag (kept by the services that open and
+  resolve "blocked by" records), inside the same index scans as the backlog;
+- escalated cases are counted from the escalations in force (few rows), joined to their case,
+  never by probing every open case.
 
 Definitions (the reference's where the data model allows; departures are said):
 - SLA (the case list's filters, so a figure and its list agree): *breached* when `made_sla` is
@@ -41,7 +43,7 @@ from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from cases.choices import Priority, StateCategory
-from cases.models import CaseBlocker, CaseOffer, Escalation, LifecycleState
+from cases.models import CaseOffer, Escalation, LifecycleState
 from cases.models.routing import OfferState
 from cases.permissions_metrics import require_can_view_team_metrics
 from cases.selectors import case_list_for_user
@@ -359,7 +361,6 @@ def _manager_dashboard(*, user, group_ids, period_days, by, now) -> ManagerDashb
     opened = open_cases(base)
     _backlog(board, opened, now)
     related = _open_case_relation(user, group_ids)
-    board.blocked = _blocked(related).aggregate(n=Count("case_id", distinct=True))["n"]
     board.escalated = _escalated(related).aggregate(n=Count("case_id", distinct=True))["n"]
 
     period = base.filter(resolved_at__gte=_local_midnight(start), resolved_at__lte=now)
@@ -373,7 +374,7 @@ def _manager_dashboard(*, user, group_ids, period_days, by, now) -> ManagerDashb
     open_rows = (
         opened.values(column)
         .annotate(
-            n=_count(), unassigned=_count(Q(assigned_to__isnull=True)),
+            n=_count(), unassigned=_count(Q(assigned_to__isnull=True)), blocked=_count(Q(blocked=True)),
             breached=_count(sla_breached_q()), at_risk=_count(sla_at_risk_q(now)),
             **{f"p{p}": _count(Q(priority=p)) for p in PRIORITIES},
         )
@@ -386,17 +387,16 @@ def _manager_dashboard(*, user, group_ids, period_days, by, now) -> ManagerDashb
         OpenRow(
             key=r[column], label=labels.get(r[column], DIMENSION_NONE[by]), open=r["n"],
             by_priority={p: r[f"p{p}"] for p in PRIORITIES}, unassigned=r["unassigned"],
-            breached=r["breached"], at_risk=r["at_risk"],
+            breached=r["breached"], at_risk=r["at_risk"], blocked=r["blocked"],
         )
         for r in open_rows
     ]
     keys = [r.key for r in board.open_rows]
     if keys:
         case_column = f"case__{column.removesuffix('_id')}"
-        blocked = _keyed(_blocked(related), case_column, keys)
         escalated = _keyed(_escalated(related), case_column, keys)
         for row in board.open_rows:
-            row.blocked, row.escalated = blocked.get(row.key, 0), escalated.get(row.key, 0)
+            row.escalated = escalated.get(row.key, 0)
     board.resolved_rows = [
         ResolvedRow(key=r[column], label=labels.get(r[column], DIMENSION_NONE[by]), **_resolved_figures(r))
         for r in resolved_rows
@@ -410,7 +410,7 @@ def _backlog(board: ManagerDashboard, opened, now) -> None:
     rows = (
         opened.values("state", "priority")
         .annotate(
-            n=_count(), unassigned=_count(Q(assigned_to__isnull=True)),
+            n=_count(), unassigned=_count(Q(assigned_to__isnull=True)), blocked=_count(Q(blocked=True)),
             **{stage: _count(sla_stage_q(stage, now)) for stage in SlaStage.ORDER},
         )
         .order_by()
@@ -419,6 +419,7 @@ def _backlog(board: ManagerDashboard, opened, now) -> None:
     for row in rows:
         board.open += row["n"]
         board.unassigned += row["unassigned"]
+        board.blocked += row["blocked"]
         board.by_priority[row["priority"]] = board.by_priority.get(row["priority"], 0) + row["n"]
         states[row["state"]] = states.get(row["state"], 0) + row["n"]
         for stage in SlaStage.ORDER:
@@ -436,11 +437,6 @@ def _open_case_relation(user, group_ids) -> Q:
     if not user.has_perm("cases.view_all_cases"):
         q &= Q(case__in=case_list_for_user(user=user).values("pk"))
     return q
-
-
-def _blocked(related: Q):
-    """Open blockers ("blocked by", reference 2.3) of the open cases in scope."""
-    return CaseBlocker.objects.filter(related, resolved_at__isnull=True)
 
 
 def _escalated(related: Q):

@@ -73,6 +73,10 @@ class Case(ConcurrentTransitionMixin, TimeStampedModel):
     closed_at = models.DateTimeField(null=True, blank=True, editable=False)
     closed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False)
     needs_attention = models.BooleanField(default=False)
+    # "Blocked by" (reference 2.3): true while the case has an open CaseBlocker. Kept by the
+    # services that open and resolve blockers (cases.services.attention.case_blocked_sync), so the
+    # dashboards and lists count it from the case row instead of joining the blockers.
+    blocked = models.BooleanField(default=False, db_default=False, editable=False)
     # Auto-close (reference 2.2): set when the case is resolved and nothing holds it open (needs
     # attention, an open escalation of the case or its account); cleared when it leaves resolved.
     # Agents may clear it (opt out) or set it again. See cases.services.autoclose.
@@ -164,6 +168,7 @@ class Case(ConcurrentTransitionMixin, TimeStampedModel):
             models.Index(
                 fields=[
                     "assignment_group", "priority", "state", "assigned_to", "made_sla", "sla_due", "account", "product",
+                    "blocked",
                 ],
                 name="case_open_metrics",
                 condition=models.Q(state_category__in=["new", "open", "awaiting"]),

@@ -23,7 +23,16 @@ from cases.models import Case, CaseBlocker
 from cases.models.work import BlockerReason
 from cases.services.cases import case_lock_for_change
 
-__all__ = ["case_attention_clear", "case_attention_on_comment", "case_blocked_by_on_transition"]
+__all__ = ["case_attention_clear", "case_attention_on_comment", "case_blocked_by_on_transition", "case_blocked_sync"]
+
+
+def case_blocked_sync(case: Case) -> None:
+    """Make `case.blocked` say whether the case has an open blocker. Every service that opens or
+    resolves a blocker calls it in the same transaction (the case row is already locked)."""
+    blocked = CaseBlocker.objects.filter(case_id=case.pk, resolved_at__isnull=True).exists()
+    if case.blocked != blocked:
+        Case.objects.filter(pk=case.pk).update(blocked=blocked)
+    case.blocked = blocked
 
 
 def case_attention_on_comment(case: Case, actor, kind: str | None) -> None:
@@ -48,10 +57,12 @@ def case_blocked_by_on_transition(case: Case, *, old_category: str, kind: str | 
     if new_category == StateCategory.AWAITING:
         if not CaseBlocker.objects.filter(case=case, reason=BlockerReason.CUSTOMER_INFO, resolved_at__isnull=True).exists():
             CaseBlocker.objects.create(case=case, reason=BlockerReason.CUSTOMER_INFO, created_at=now)
+        case_blocked_sync(case)
     elif old_category == StateCategory.AWAITING:
         resolved = CaseBlocker.objects.filter(
             case=case, reason=BlockerReason.CUSTOMER_INFO, resolved_at__isnull=True
         ).update(resolved_at=now)
+        case_blocked_sync(case)
         if resolved and kind == Actor.CUSTOMER:
             _flag(case)
 

@@ -17,6 +17,7 @@ from cases import events, hooks, permissions_work
 from cases.choices import EventKind, StateCategory
 from cases.models import Case, CaseBlocker, CaseLine, CaseTask
 from cases.models.work import LINE_TERMINAL, LineResolutionCode, LineState, TaskState
+from cases.services.attention import case_blocked_sync
 from cases.services.cases import case_lock_for_change
 from core.exceptions import Conflict, InvalidTransition
 from core.numbers import number_next
@@ -160,6 +161,7 @@ def case_task_create(*, actor, case: Case, short_description: str, **fields) -> 
     task.number = number_next("CSTASK")
     task.save()
     CaseBlocker.objects.create(case=case, task=task, created_at=now)
+    case_blocked_sync(case)
     _note(case, actor, f"Case task {task.number} opened: {task.short_description}", visible=task.visible_to_customer)
     return task
 
@@ -200,6 +202,7 @@ def _task_end(actor, task: CaseTask, action: str, notes: str) -> CaseTask:
     method(at=now, by=_actor_or_none(actor), notes=notes)
     _save(task)
     resolved = CaseBlocker.objects.filter(task=task, resolved_at__isnull=True).update(resolved_at=now)
+    case_blocked_sync(case)
     if resolved or side == "customer":  # reference 2.3: a blocking task that resolves flags the case
         case.needs_attention = True
         case.version += 1

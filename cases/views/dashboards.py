@@ -241,7 +241,7 @@ def _manager_context(board, group_ids: list[int] | None) -> dict:
              f"{board.sla[SlaStage.BREACHED]} of {board.open}", tone="bad" if board.sla[SlaStage.BREACHED] else "ok"),
         Stat("Escalated", _pct_text(board.escalated_pct), case_list_link(**open_, escalated="true"),
              f"{board.escalated} open cases escalated", tone="warn" if board.escalated else ""),
-        Stat("Blocked / unblocked", f"{board.blocked} / {board.unblocked}", None,
+        Stat("Blocked / unblocked", f"{board.blocked} / {board.unblocked}", case_list_link(**open_, blocked="true"),
              "Blocked: waiting for a task or for the customer's answer"),
         Stat(f"Resolved, last {board.period_days} days", r.resolved, case_list_link(**resolved),
              f"Opened in the same days: {board.opened_in_period}"),
@@ -258,8 +258,8 @@ def _manager_context(board, group_ids: list[int] | None) -> dict:
     sla_links = {
         SlaStage.BREACHED: case_list_link(**open_, sla="breached"),
         SlaStage.AT_RISK: case_list_link(**open_, sla="at_risk"),
-        SlaStage.ON_TRACK: case_list_link(**open_),  # no list filter for "on track" / "no SLA" yet: all open
-        SlaStage.NONE: case_list_link(**open_),
+        SlaStage.ON_TRACK: case_list_link(**open_, sla="on_track"),
+        SlaStage.NONE: case_list_link(**open_, sla="none"),
     }
     weeks = board.weeks
     charts = [

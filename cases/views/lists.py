@@ -217,7 +217,7 @@ FILTER_NAMES = {
 }
 # Filters the bar edits with a single-value select; more values (from a dashboard's link) show as chips.
 SELECT_FILTERS = ("state", "priority", "assignment_group", "assigned_to", "channel", "product")
-MORE_FILTERS = ("needs_attention", "sla", "escalated", "reopened", "opened_after", "opened_before",
+MORE_FILTERS = ("needs_attention", "sla", "blocked", "escalated", "reopened", "opened_after", "opened_before",
                 "resolved_after", "resolved_before")
 
 

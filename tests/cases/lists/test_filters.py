@@ -271,3 +271,42 @@ def test_contact_filter_chip_names_the_contact(agent, world):
     contact = ContactFactory(account=world.account, first_name="Zoe", last_name="Zimmer")
     make_case(world, "Zoe's", contact=contact)
     assert "Contact: <strong>Zoe Zimmer</strong>" in agent.get(f"/cases/?contact={contact.pk}").content.decode()
+
+
+def test_blocked_follows_the_open_blocked_by_records(agent, board, world):
+    """`blocked` is the case's flag, kept by the services that open and end "blocked by" records."""
+    b = board
+    task = services.case_task_create(actor=world.users["agent"], case=b.mine_open, short_description="Ship a part")
+    assert Case.objects.get(pk=b.mine_open.pk).blocked is True
+    assert b.mine_open.number in _all(agent, "blocked=true")
+    assert b.mine_open.number not in _all(agent, "blocked=false")
+    services.case_task_close(actor=world.users["agent"], task=task, close_notes="Shipped")
+    assert Case.objects.get(pk=b.mine_open.pk).blocked is False
+    assert b.mine_open.number not in _all(agent, "blocked=true")
+
+
+def test_requesting_info_blocks_and_the_answer_unblocks(agent, world):
+    case = make_case(world, "Printer jams", assignee="agent", state="open")
+    services.case_act(actor=world.users["agent"], case=case, action="request-info", comment="Which model?")
+    assert Case.objects.get(pk=case.pk).blocked is True and case.number in _all(agent, "blocked=true")
+    services.case_comment_add(actor=world.users["customer_admin"], case=Case.objects.get(pk=case.pk), body="LJ-4000")
+    assert Case.objects.get(pk=case.pk).blocked is False and case.number not in _all(agent, "blocked=true")
+
+
+def test_sla_stages_on_track_and_none_match_the_dashboards(agent, world, settings):
+    settings.CASE_SLA_AT_RISK_MINUTES = 60
+    now = timezone.now()
+    on_track = make_case(world, "Later")
+    soon = make_case(world, "Soon")
+    breached = make_case(world, "Late")
+    no_sla = make_case(world, "None running")
+    Case.objects.filter(pk=on_track.pk).update(sla_due=now + datetime.timedelta(hours=5))
+    Case.objects.filter(pk=soon.pk).update(sla_due=now + datetime.timedelta(minutes=10))
+    Case.objects.filter(pk=breached.pk).update(sla_due=now + datetime.timedelta(hours=5), made_sla=False)
+    Case.objects.filter(pk=no_sla.pk).update(sla_due=None)
+    mine = _n(on_track, soon, breached, no_sla)
+    assert _all(agent, "sla=on_track") & mine == _n(on_track)
+    assert _all(agent, "sla=none") & mine == _n(no_sla)
+    assert _all(agent, "sla=on_track&sla=breached") & mine == _n(on_track, breached)
+    page = agent.get("/cases/?view=all&sla=none&blocked=false").content.decode()
+    assert "No running SLA" in page and "Blocked: No" in page
