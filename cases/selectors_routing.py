@@ -25,6 +25,7 @@ from cases import permissions_routing
 from cases.choices import StateCategory
 from cases.models import AgentRoutingState, AssignmentRule, Case, CaseOffer, RoutingSkillRequirement
 from cases.models.routing import RULE_CONDITIONS, OfferState, RoutingStrategy
+from core.refcache import Reference
 from users.choices import Presence
 from users.models import AgentChannelCapacity, AgentPresence, AgentSkill, User
 
@@ -81,11 +82,11 @@ def rule_for_case(case: Case, *, group_id: int | None = None) -> AssignmentRule 
     """The first active rule, in order, whose conditions hold; with `group_id`, only that group's
     rules (a case already in a group keeps it: rules only distribute its work). Rules are few:
     they are read in order and tested here, by the same function the replay uses."""
-    qs = AssignmentRule.objects.filter(active=True)
-    if group_id is not None:
-        qs = qs.filter(assignment_group_id=group_id)
     values = case_condition_values(case)
-    return next((r for r in qs.select_related("assignment_group").order_by("order", "id") if rule_matches(r, values)), None)
+    rules = ACTIVE_RULES.get()
+    if group_id is not None:
+        rules = [r for r in rules if r.assignment_group_id == group_id]
+    return next((r for r in rules if rule_matches(r, values)), None)
 
 
 def rule_requirements(rule: AssignmentRule) -> list[RoutingSkillRequirement]:
@@ -96,12 +97,24 @@ def rule_requirements(rule: AssignmentRule) -> list[RoutingSkillRequirement]:
     return list(cached) if cached is not None else list(rule.skill_requirements.select_related("skill"))
 
 
-def active_rules() -> list[AssignmentRule]:
+def _load_active_rules() -> list[AssignmentRule]:
     requirements = Prefetch("skill_requirements", queryset=RoutingSkillRequirement.objects.select_related("skill"))
     return list(
         AssignmentRule.objects.filter(active=True).select_related("assignment_group")
         .prefetch_related(requirements).order_by("order", "id")
     )
+
+
+# The active rules in order, with their group and skills, cached per process (core.refcache):
+# routing reads them for every new or re-routed case.
+ACTIVE_RULES = Reference(
+    "cases.assignment_rules", _load_active_rules,
+    models=("cases.AssignmentRule", "cases.RoutingSkillRequirement", "users.AssignmentGroup", "users.Skill"),
+)
+
+
+def active_rules() -> list[AssignmentRule]:
+    return list(ACTIVE_RULES.get())
 
 
 # --- candidates and their order -------------------------------------------------------------------

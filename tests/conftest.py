@@ -180,3 +180,14 @@ def api_client() -> APIClient:
 @pytest.fixture
 def plain_user(db) -> User:
     return UserFactory()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_reference_caches():
+    """Each test reads lifecycles, SLA definitions, rules and templates from its own database state:
+    a value cached by an earlier test (whose rows were rolled back) must not leak into it."""
+    from core.refcache import reference_clear_all
+
+    reference_clear_all()
+    yield
+    reference_clear_all()

@@ -12,6 +12,7 @@ from cases.choices import AUDITED_FIELDS, PRIORITY_MATRIX, EventKind, StateCateg
 from cases.models import Case, CaseType, CaseTypeField, Lifecycle, LifecycleState
 from core.exceptions import Conflict, InvalidTransition
 from core.numbers import number_next
+from core.refcache import Reference
 from customers.models import Contact
 from users.permissions import is_internal
 
@@ -62,13 +63,23 @@ def _lifecycle_for(case_type: CaseType | None) -> Lifecycle:
     return lifecycle
 
 
+def _load_initial_states() -> dict:
+    """Each lifecycle's initial state (with its lifecycle), keyed by lifecycle id; None: the default's."""
+    states = {}
+    for state in LifecycleState.objects.select_related("lifecycle").filter(is_initial=True).order_by("-pk"):
+        states[state.lifecycle_id] = state  # the first by pk wins, as `.first()` did
+        if state.lifecycle.is_default:
+            states[None] = state
+    return states
+
+
+INITIAL_STATES = Reference("cases.initial_states", _load_initial_states, models=("cases.LifecycleState", "cases.Lifecycle"))
+
+
 def _initial_state_for(case_type: CaseType | None) -> LifecycleState:
-    """The state a new case starts in, with its lifecycle, in one query."""
-    states = LifecycleState.objects.select_related("lifecycle").filter(is_initial=True)
-    if case_type is not None and case_type.lifecycle_id:
-        state = states.filter(lifecycle_id=case_type.lifecycle_id).first()
-    else:
-        state = states.filter(lifecycle__is_default=True).first()
+    """The state a new case starts in, with its lifecycle (cached: core.refcache)."""
+    key = case_type.lifecycle_id if case_type is not None and case_type.lifecycle_id else None
+    state = INITIAL_STATES.get().get(key)
     if state is None:
         raise ValidationError({"case_type": "No lifecycle with an initial state is installed (migrate the cases app)."})
     return state
@@ -199,7 +210,9 @@ def case_create(*, actor, short_description: str, channel: str = "web", **fields
     case.number = number_next("CS")
     case.full_clean(exclude=_NOT_CLEANED)
     case.save()
+    case._sla_new = True  # the SLA evaluation knows nothing runs yet (one query fewer)
     hooks.case_changed(case)
+    del case._sla_new
     events.case_event_record(case=case, kind=EventKind.CREATED, actor=actor, body=f"Opened via {case.get_channel_display()}.")
     hooks.case_created(case)
     notify.notify_case_created(case, actor)

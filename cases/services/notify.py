@@ -25,6 +25,7 @@ from django.conf import settings
 from cases.choices import Actor, Priority, StateCategory
 from cases.models import Case, CaseEvent, CaseRelatedParty, CaseTypeField, LifecycleState, PartyType
 from core.choices import Channel
+from core.refcache import Reference
 from notifications.choices import Audience
 from notifications.services import Recipient, notification_fanout
 from users.permissions import is_internal
@@ -57,15 +58,20 @@ def _name(user) -> str:
     return user.get_full_name() or user.username
 
 
+# Every lifecycle's state labels, cached per process (core.refcache).
+STATE_LABELS = Reference(
+    "cases.state_labels",
+    lambda: {(lc, code): label for lc, code, label in LifecycleState.objects.values_list("lifecycle_id", "code", "label")},
+    models=("cases.LifecycleState",),
+)
+
+
 def _state_label(case: Case) -> str:
     """The label of the case's state in its lifecycle (read once per state per instance)."""
     cached = getattr(case, "_notify_state_label", None)
     if cached is not None and cached[0] == case.state:
         return cached[1]
-    label = LifecycleState.objects.filter(lifecycle_id=case.lifecycle_id, code=case.state).order_by().values_list(
-        "label", flat=True
-    )[:1]
-    label = next(iter(label), None) or case.state.replace("_", " ").capitalize()
+    label = STATE_LABELS.get().get((case.lifecycle_id, case.state)) or case.state.replace("_", " ").capitalize()
     case._notify_state_label = (case.state, label)
     return label
 

@@ -44,6 +44,7 @@ from cases.tasks.slas import recompute_slas_for_schedule_task
 from catalog import hooks as catalog_hooks
 from catalog.business_hours import BusinessCalendar, business_between, calendar_from
 from catalog.models import Entitlement, Holiday, Schedule, ScheduleSpan
+from core.refcache import Reference
 from core.services import model_apply
 
 log = logging.getLogger(__name__)
@@ -74,16 +75,40 @@ class sla_calendars:  # noqa: N801  (used like a function: sla_calendars().get(s
         wanted = {i for i in schedule_ids if i not in self._cache}
         if not wanted:
             return
-        zones = dict(Schedule.objects.filter(pk__in=wanted).values_list("pk", "time_zone"))
-        spans, holidays = {i: [] for i in wanted}, {i: [] for i in wanted}
-        for sid, weekday, start, end in ScheduleSpan.objects.filter(schedule_id__in=wanted).values_list(
-            "schedule_id", "weekday", "start_time", "end_time"
-        ):
-            spans[sid].append((weekday, start, end))
-        for sid, day in Holiday.objects.filter(schedule_id__in=wanted).values_list("schedule_id", "date"):
-            holidays[sid].append(day)
-        for sid in wanted:
-            self._cache[sid] = calendar_from(zones.get(sid, "UTC"), spans[sid], holidays[sid]) if sid in zones else None
+        known = CALENDARS.get()
+        for sid in [i for i in wanted if i in known]:
+            self._cache[sid] = known[sid]
+            wanted.discard(sid)
+        if wanted:
+            self._cache.update(_calendars(wanted))
+
+
+def _calendars(wanted: set[int]) -> dict[int, BusinessCalendar | None]:
+    """Build the calendars of these schedules (None for an unknown id)."""
+    zones = dict(Schedule.objects.filter(pk__in=wanted).values_list("pk", "time_zone"))
+    spans, holidays = {i: [] for i in wanted}, {i: [] for i in wanted}
+    for sid, weekday, start, end in ScheduleSpan.objects.filter(schedule_id__in=wanted).values_list(
+        "schedule_id", "weekday", "start_time", "end_time"
+    ):
+        spans[sid].append((weekday, start, end))
+    for sid, day in Holiday.objects.filter(schedule_id__in=wanted).values_list("schedule_id", "date"):
+        holidays[sid].append(day)
+    return {
+        sid: calendar_from(zones.get(sid, "UTC"), spans[sid], holidays[sid]) if sid in zones else None
+        for sid in wanted
+    }
+
+
+# Every schedule's calendar, cached per process (core.refcache): schedules are few and change
+# rarely; a change (a holiday added) drops the cache here and recompute_schedule re-times the SLAs.
+CALENDARS = Reference(
+    "cases.sla_calendars", lambda: _calendars(set(Schedule.objects.values_list("pk", flat=True))),
+    models=("catalog.Schedule", "catalog.ScheduleSpan", "catalog.Holiday"),
+)
+ACTIVE_DEFINITIONS = Reference(
+    "cases.sla_definitions", lambda: list(SlaDefinition.objects.filter(active=True)),
+    models=("cases.SlaDefinition",),
+)
 
 
 # --- definitions ---------------------------------------------------------------------------------
@@ -271,12 +296,15 @@ def sla_evaluate_case(case: Case) -> None:
     """Attach, pause, resume, complete and cancel the case's SLAs after a change, and keep the
     case's `sla_due` and `made_sla` (inside the caller's transaction; the case row is locked)."""
     now = timezone.now()
-    definitions = {d.pk: d for d in SlaDefinition.objects.filter(active=True)}
-    running = list(
-        TaskSla.objects.select_for_update(of=("self",))
-        .filter(case_id=case.pk, stage__in=ACTIVE_STAGES)
-        .select_related("definition")
-    )
+    definitions = {d.pk: d for d in ACTIVE_DEFINITIONS.get()}
+    if getattr(case, "_sla_new", False):  # just created by case_create: nothing runs yet
+        running = []
+    else:
+        running = list(
+            TaskSla.objects.select_for_update(of=("self",))
+            .filter(case_id=case.pk, stage__in=ACTIVE_STAGES)
+            .select_related("definition")
+        )
     evaluation = _Evaluation(case, now)
     still_running = []
     for task in running:

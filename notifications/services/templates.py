@@ -3,6 +3,7 @@ event's sample context), restoring a shipped text, and finding the text to send.
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from core.refcache import Reference
 from core.services import model_apply
 from notifications import registry
 from notifications.models import NotificationTemplate
@@ -30,16 +31,27 @@ def notification_templates_install(*, apps=None) -> int:
     return len(rows)
 
 
+def _load_templates() -> dict[str, dict[str, tuple[str, str, bool]]]:
+    """The admins' rows: event -> audience -> (subject, body, active)."""
+    rows: dict[str, dict[str, tuple[str, str, bool]]] = {}
+    for event, audience, subject, body, active in NotificationTemplate.objects.values_list(
+        "event", "audience", "subject", "body", "active"
+    ):
+        rows.setdefault(event, {})[audience] = (subject, body, active)
+    return rows
+
+
+# Cached per process (core.refcache): every case change that mails someone reads them.
+TEMPLATES = Reference("notifications.templates", _load_templates, models=("notifications.NotificationTemplate",))
+
+
 def notification_template_text(event: str, audience: str, *, cache: dict | None = None) -> tuple[str, str] | None:
     """(subject, body) template text for one event and audience: the admin's row, else the shipped
     default; None when the row is inactive or the event has no text for that audience."""
     cache = {} if cache is None else cache
     key = ("template", event, audience)
     if key not in cache:  # every audience of the event in one read
-        rows = {
-            row[0]: row[1:]
-            for row in NotificationTemplate.objects.filter(event=event).values_list("audience", "subject", "body", "active")
-        }
+        rows = TEMPLATES.get().get(event, {})
         spec = registry.event(event)
         for each in {audience, *(spec.texts if spec else ())}:
             if each in rows:
