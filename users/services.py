@@ -148,11 +148,12 @@ def user_password_temporary_set(*, actor: User | None, user: User) -> str:
     services check their own actor first and pass None)."""
     if actor is not None:
         permissions.require_can_manage_users(actor)
-    user = User.objects.select_for_update().get(pk=user.pk)
+    locked = User.objects.select_for_update().get(pk=user.pk)
     password = password_temporary_make()
-    user.set_password(password)
-    user.password_change_required = True
-    user.save(update_fields=["password", "password_change_required"])
+    locked.set_password(password)
+    locked.password_change_required = True
+    locked.save(update_fields=["password", "password_change_required"])
+    user.password, user.password_change_required = locked.password, True  # the caller's copy
     return password
 
 
