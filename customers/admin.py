@@ -201,9 +201,12 @@ class PortalBrandingForm(forms.ModelForm):
                 raise ValidationError(exc.message_dict["logo"]) from exc
         return logo
 
-    def validate_unique(self):
+    def _get_validation_exclusions(self):
         """Activating this one deactivates the others (the service does it), so the one-active
-        constraint must not refuse the form first."""
+        constraint must not refuse the form first: leave `active` to the service."""
+        exclusions = super()._get_validation_exclusions()
+        exclusions.add("active")
+        return exclusions
 
 
 @admin.register(PortalBranding)
