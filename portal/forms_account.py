@@ -47,6 +47,11 @@ class PortalSetPasswordForm(SetPasswordForm):
 
 
 class PortalPasswordChangeForm(PasswordChangeForm):
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(user, *args, **kwargs)
+        if user.password_change_required:
+            self.fields["old_password"].label = "Temporary password (from the mail)"
+
     def save(self, commit=True):
         return user_services.user_password_change(
             actor=self.user, user=self.user, password=self.cleaned_data["new_password1"]
