@@ -1,8 +1,12 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth.models import Permission
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from core.admin import ServiceAdmin, ServiceInline
-from customers import services
+from core.exceptions import Conflict
+from customers import services, services_branding, services_registration
+from customers.choices import RegistrationState
 from customers.models import (
     Account,
     AccountRelationship,
@@ -11,6 +15,8 @@ from customers.models import (
     Contact,
     ContactRelationship,
     Location,
+    PortalBranding,
+    RegistrationRequest,
 )
 
 
@@ -174,3 +180,97 @@ class AccountRelationshipAdmin(_RelationshipAdmin):
     list_select_related = ["from_account", "to_account"]
     search_fields = ["from_account__name", "to_account__name"]
     autocomplete_fields = ["from_account", "to_account"]
+
+
+# --- the portal ----------------------------------------------------------------------------------
+class PortalBrandingForm(forms.ModelForm):
+    class Meta:
+        model = PortalBranding
+        fields = ["name", "logo", "primary_color", "accent_color", "welcome_text", "active"]
+        widgets = {
+            "primary_color": forms.TextInput(attrs={"type": "color"}),
+            "accent_color": forms.TextInput(attrs={"type": "color"}),
+        }
+
+    def clean_logo(self):
+        logo = self.cleaned_data.get("logo")
+        if logo and hasattr(logo, "content_type") and not getattr(logo, "_committed", False):
+            try:
+                services_branding.logo_validate(logo)
+            except ValidationError as exc:
+                raise ValidationError(exc.message_dict["logo"]) from exc
+        return logo
+
+    def _get_validation_exclusions(self):
+        """Activating this one deactivates the others (the service does it), so the one-active
+        constraint must not refuse the form first: leave `active` to the service."""
+        exclusions = super()._get_validation_exclusions()
+        exclusions.add("active")
+        return exclusions
+
+
+@admin.register(PortalBranding)
+class PortalBrandingAdmin(admin.ModelAdmin):
+    """Branding writes through its services. Not a ServiceAdmin: its dry run would store the
+    uploaded logo before rolling back, leaving a stray file each time."""
+
+    form = PortalBrandingForm
+    list_display = ["name", "active", "primary_color", "accent_color", "updated_at"]
+    list_filter = ["active"]
+    readonly_fields = ["logo_content_type", "created_at", "updated_at"]
+    show_full_result_count = False
+
+    def save_model(self, request, obj, form, change):
+        data = {k: form.cleaned_data.get(k) for k in ("name", "primary_color", "accent_color", "welcome_text", "active")}
+        logo = form.cleaned_data.get("logo")
+        if change:
+            saved = services_branding.branding_update(actor=request.user, instance=obj, logo=logo, **data)
+        else:
+            saved = services_branding.branding_create(actor=request.user, logo=logo, **data)
+        obj.pk = saved.pk
+        obj.__dict__.update({k: v for k, v in saved.__dict__.items() if not k.startswith("_")})
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # deactivate instead: the portal falls back to the defaults
+
+
+@admin.register(RegistrationRequest)
+class RegistrationRequestAdmin(admin.ModelAdmin):
+    """Read-only records; approve and reject run as actions through the same services as the
+    portal's page (the login, contact and mails follow)."""
+
+    list_display = ["email", "first_name", "last_name", "account", "state", "created_at", "decided_by", "decided_at"]
+    list_filter = ["state"]
+    list_select_related = ["account", "decided_by"]
+    search_fields = ["email", "last_name", "account__name", "account__number"]
+    readonly_fields = ["account", "first_name", "last_name", "email", "state", "decided_by", "decided_at", "reason",
+                       "contact", "created_at", "updated_at"]
+    actions = ["approve_selected", "reject_selected"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False  # people register on the portal
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def _each(self, request, queryset, call, done: str):
+        ok = 0
+        for item in queryset.select_related("account").filter(state=RegistrationState.PENDING):
+            try:
+                call(item)
+                ok += 1
+            except (ValidationError, PermissionDenied, Conflict) as exc:
+                text = "; ".join(exc.messages) if isinstance(exc, ValidationError) else (getattr(exc, "detail", "") or str(exc))
+                self.message_user(request, f"{item.email}: {text}", messages.ERROR)
+        self.message_user(request, f"{ok} request(s) {done}.", messages.SUCCESS if ok else messages.WARNING)
+
+    @admin.action(description="Approve the selected pending requests (creates the logins, mails them)")
+    def approve_selected(self, request, queryset):
+        self._each(request, queryset, lambda item: services_registration.registration_approve(
+            actor=request.user, registration=item), "approved")
+
+    @admin.action(description="Reject the selected pending requests (mails a notice)")
+    def reject_selected(self, request, queryset):
+        self._each(request, queryset, lambda item: services_registration.registration_reject(
+            actor=request.user, registration=item, reason="Rejected by the support team."), "rejected")

@@ -11,3 +11,9 @@ class ContactRelationshipType(models.TextChoices):
     CONTACT = "contact", "Contact for"
     BILLING = "billing", "Billing contact for"
     TECHNICAL = "technical", "Technical contact for"
+
+
+class RegistrationState(models.TextChoices):
+    PENDING = "pending", "Pending approval"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"

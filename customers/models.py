@@ -1,9 +1,11 @@
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from core.models import TimeStampedModel
-from customers.choices import AccountRelationshipType, ContactRelationshipType
+from customers.choices import AccountRelationshipType, ContactRelationshipType, RegistrationState
 from users.models import User, validate_time_zone
 
 
@@ -172,3 +174,77 @@ class Location(Address, TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", "A colour is # and six hex digits, e.g. #1f5fbf.")
+
+
+class PortalBranding(TimeStampedModel):
+    """How the customer portal looks: its name, logo and colours. Several may be kept (drafts, a
+    seasonal one); exactly one at most is active, and without one the portal uses the defaults
+    of customers.selectors_portal.DEFAULT_BRANDING."""
+
+    name = models.CharField(max_length=80, help_text="Shown in the header, the page titles and the mails.")
+    logo = models.FileField(
+        upload_to="branding/", blank=True,
+        help_text="PNG, JPEG, GIF or WebP (no SVG), up to PORTAL_LOGO_MAX_BYTES. Shown at 40 px high.",
+    )
+    logo_content_type = models.CharField(max_length=40, blank=True, editable=False)
+    primary_color = models.CharField(
+        max_length=7, default="#1f5fbf", validators=[hex_colour], help_text="The header and buttons (#rrggbb)."
+    )
+    accent_color = models.CharField(
+        max_length=7, default="#e8a33d", validators=[hex_colour], help_text="Highlights and links (#rrggbb)."
+    )
+    welcome_text = models.TextField(blank=True, help_text="Plain text on the sign-in and registration pages.")
+    active = models.BooleanField(default=False, help_text="The one the portal uses; activating one deactivates the others.")
+
+    class Meta:
+        ordering = ["-active", "-updated_at"]
+        verbose_name = "portal branding"
+        verbose_name_plural = "portal branding"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["active"], condition=models.Q(active=True), name="portalbranding_one_active",
+                violation_error_message="Only one branding is active at a time.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}{' (active)' if self.active else ''}"
+
+
+class RegistrationRequest(ConcurrentTransitionMixin, TimeStampedModel):
+    """Someone asked to become a contact of an account on the portal, with its registration code
+    (reference 6). Any customer admin of the account approves (the login and contact are then
+    created) or rejects it."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="registration_requests")
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    email = models.EmailField(db_index=True)
+    state = FSMField(max_length=16, choices=RegistrationState.choices, default=RegistrationState.PENDING, protected=True)
+    decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(blank=True, help_text="Why it was rejected (mailed to the person).")
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The contact the approval created or gave a login to.",
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["account", "state"], name="registration_account_state"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name} <{self.email}> for {self.account.name}"
+
+    @transition(field=state, source=RegistrationState.PENDING, target=RegistrationState.APPROVED)
+    def approve(self, *, by, at, contact) -> None:
+        self.decided_by, self.decided_at, self.contact = by, at, contact
+
+    @transition(field=state, source=RegistrationState.PENDING, target=RegistrationState.REJECTED)
+    def reject(self, *, by, at, reason: str) -> None:
+        self.decided_by, self.decided_at, self.reason = by, at, reason

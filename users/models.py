@@ -27,6 +27,11 @@ class User(AbstractUser):
 
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     phone = models.CharField(max_length=40, blank=True)
+    # Set with a temporary password (a portal registration approved, a login created by a customer
+    # admin); every page redirects to the password change until the person picks their own.
+    password_change_required = models.BooleanField(
+        default=False, help_text="Must choose a new password at the next sign-in (a temporary one was mailed)."
+    )
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"

@@ -1,4 +1,5 @@
 """Every write to people, roles and teams."""
+import secrets
 from collections.abc import Iterable
 
 from django.contrib.auth import password_validation
@@ -131,6 +132,45 @@ def user_password_set(*, actor: User | None, user: User, password: str | None) -
         user.set_password(password)
     user.save(update_fields=["password"])
     return user
+
+
+def password_temporary_make() -> str:
+    """A temporary password: 14 characters from a 57-letter alphabet (about 80 bits), with no
+    look-alike characters, since people type it from a mail."""
+    alphabet = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "".join(secrets.choice(alphabet) for _ in range(14))
+
+
+@transaction.atomic
+def user_password_temporary_set(*, actor: User | None, user: User) -> str:
+    """Give `user` a new temporary password and require a change at the next sign-in. Returns the
+    password so the caller can mail it. Trusted callers only (the registration and account-user
+    services check their own actor first and pass None)."""
+    if actor is not None:
+        permissions.require_can_manage_users(actor)
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    password = password_temporary_make()
+    locked.set_password(password)
+    locked.password_change_required = True
+    locked.save(update_fields=["password", "password_change_required"])
+    user.password, user.password_change_required = locked.password, True  # the caller's copy
+    return password
+
+
+@transaction.atomic
+def user_password_change(*, actor: User | None, user: User, password: str) -> User:
+    """The person themself chooses a new password (after a temporary one, a reset link, or just
+    because): validated by AUTH_PASSWORD_VALIDATORS, and the change requirement is cleared.
+    `actor` is the person (a signed-in change) or None (a valid reset token stands for them)."""
+    if actor is not None and actor.pk != user.pk:
+        permissions.require_can_manage_users(actor)
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    _password_validate(locked, password)
+    locked.set_password(password)
+    locked.password_change_required = False
+    locked.save(update_fields=["password", "password_change_required"])
+    user.password, user.password_change_required = locked.password, False  # the caller's copy (session hash)
+    return locked
 
 
 def _holds_internal_role(user: User, roles: Iterable[str]) -> bool:

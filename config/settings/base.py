@@ -43,6 +43,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # After a temporary password, every page leads to the password change until it is done.
+    "portal.middleware.PasswordChangeRequiredMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -58,6 +60,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "portal.context_processors.portal",  # lazy: costs nothing on pages that do not use it
             ],
         },
     },
@@ -224,6 +227,12 @@ ATTACHMENT_ALLOWED_TYPES = env.list(
         "text/plain", "text/csv", "application/json",
     ],
 )
+# The customer portal: the largest logo accepted (bytes), and how many registration attempts and
+# password-reset requests one client address may make per window (cache-based; 0 switches it off).
+PORTAL_LOGO_MAX_BYTES = env.int("PORTAL_LOGO_MAX_BYTES", default=512 * 1024)
+PORTAL_REGISTRATION_RATE_LIMIT = env.int("PORTAL_REGISTRATION_RATE_LIMIT", default=10)
+PORTAL_PASSWORD_RESET_RATE_LIMIT = env.int("PORTAL_PASSWORD_RESET_RATE_LIMIT", default=5)
+PORTAL_RATE_WINDOW_SECONDS = env.int("PORTAL_RATE_WINDOW_SECONDS", default=3600)
 # Routing: seconds an agent has to accept or reject an offered case before it goes to the next agent.
 ROUTING_OFFER_TIMEOUT_SECONDS = env.int("ROUTING_OFFER_TIMEOUT_SECONDS", default=120)
 # Auto-close of resolved cases (reference 2.2; cases.services.autoclose). On by default here,

@@ -38,3 +38,15 @@ def test_seed_demo_cases_cover_every_state_with_timelines():
     assert {"under_review", "review_complete"} <= onboarding
     kinds = set(Case.objects.get(short_description="Printer GLX-PRN-001 jams on duplex").events.values_list("kind", flat=True))
     assert {"created", "comment", "work_note", "state_changed"} <= kinds
+
+
+def test_seed_demo_brands_the_portal_and_leaves_a_registration_for_carl():
+    from customers.models import PortalBranding, RegistrationRequest
+    from customers.selectors_portal import registration_request_pending_for_user
+
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    assert PortalBranding.objects.get(active=True).name == "Casedesk Demo Support"
+    carl = apps.get_model("users", "User").objects.get(username="carl")
+    pending = list(registration_request_pending_for_user(user=carl))
+    assert [r.email for r in pending] == ["nina.newcomer@acme.example"]
+    assert RegistrationRequest.objects.get().account.registration_code == "ACME-2026"

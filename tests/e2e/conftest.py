@@ -65,3 +65,30 @@ def shot(page, name: str) -> Path:
     path = SHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+@pytest.fixture
+def portal_page_as(browser, live_server, world):
+    """portal_page_as("customer_admin") -> a Playwright page signed in through the portal's own
+    sign-in form (/portal/login/); None gives an anonymous page."""
+    contexts = []
+
+    def make(persona: str | None, *, viewport: dict = LAPTOP):
+        context = browser.new_context(viewport=viewport, base_url=live_server.url)
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        page = context.new_page()
+        if persona is not None:
+            user = world.users[persona]
+            user.set_password(PASSWORD)
+            user.save(update_fields=["password"])
+            page.goto("/portal/login/")
+            page.fill("#id_username", user.username)
+            page.fill("#id_password", PASSWORD)
+            page.click("main button[type=submit]")
+            page.wait_for_load_state()
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()

@@ -33,7 +33,10 @@ from catalog.models import (
     SoldProduct,
 )
 from customers import services as customer_services
-from customers.models import Account, AccountRelationship, Consumer, Contact, ContactRelationship, Location
+from customers import services_branding, services_registration
+from customers.models import (
+    Account, AccountRelationship, Consumer, Contact, ContactRelationship, Location, PortalBranding, RegistrationRequest,
+)
 from customers.permissions import ADMINISTER
 from users import services as user_services
 from users.models import AgentChannelCapacity, AgentSkill, AssignmentGroup, Skill, User
@@ -67,6 +70,7 @@ class Command(BaseCommand):
         groups = self.teams(users)
         accounts = self.accounts()
         self.people(users, accounts)
+        self.portal(accounts)
         self.products_and_entitlements(accounts)
         self.catalog()
         case_services.sla_demo_definitions_install()  # the reference's four SLAs, before the cases
@@ -163,6 +167,25 @@ class Command(BaseCommand):
                 ),
             )
         return accounts
+
+    def portal(self, accounts):
+        """The portal's brand, and one registration waiting for Carl (customer admin of Acme):
+        Acme's registration code is ACME-2026 (README, demo logins)."""
+        self.ensure(
+            PortalBranding.objects.all(),
+            lambda: services_branding.branding_create(
+                actor=None, name="Casedesk Demo Support", primary_color="#0b3d91", accent_color="#f2a900", active=True,
+                welcome_text="Welcome to the demo portal. New here? Register with your organisation's code "
+                "(Acme Corporation: ACME-2026).",
+            ),
+        )
+        self.ensure(
+            RegistrationRequest.objects.filter(email="nina.newcomer@acme.example"),
+            lambda: services_registration.registration_submit(
+                first_name="Nina", last_name="Newcomer", email="nina.newcomer@acme.example",
+                registration_code=accounts["acme"].registration_code,
+            ),
+        )
 
     def people(self, users, accounts):
         def contact(account, first, last, user=None, **fields):
