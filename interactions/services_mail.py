@@ -65,7 +65,7 @@ from notifications.services import Recipient, notification_fanout
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "mailbox_create", "mailbox_update", "mailbox_password", "mailbox_poll", "inbound_store", "inbound_process",
+    "mailbox_create", "mailbox_update", "mailbox_password", "mailbox_poll", "mailbox_poll_request", "inbound_store", "inbound_process",
     "inbound_reprocess", "inbound_discard", "inbound_create_case_for", "inbound_requeue_stale",
 ]
 S = InboundState
@@ -155,6 +155,24 @@ def mailbox_password(mailbox: Mailbox) -> str:
             raise SourceError(f"The environment variable {name} (the mailbox's password) is not set.")
         return value
     return mailbox.imap_password
+
+
+def mailbox_poll_request(*, actor, mailbox: Mailbox) -> None:
+    """"Poll now" (the admin): queue a poll of the mailbox after commit. The poll itself runs in
+    the worker, outside any request transaction, and skips a mailbox another poll holds."""
+    permissions_mail.require_can_configure_mailboxes(actor, change=True)
+    if not mailbox.active:
+        raise ValidationError(f"{mailbox.name} is not active.")
+    transaction.on_commit(partial(_queue_poll, mailbox.pk))
+
+
+def _queue_poll(mailbox_id: int) -> None:
+    from interactions.tasks_mail import poll_mailbox_task
+
+    try:
+        poll_mailbox_task.delay(mailbox_id=mailbox_id)
+    except Exception:  # noqa: BLE001  (broker outage: the beat polls it when due)
+        log.warning("could not queue a poll of mailbox %s", mailbox_id, exc_info=True)
 
 
 # --- storing -------------------------------------------------------------------------------------

@@ -260,6 +260,8 @@ INBOUND_MAIL_POLL_BATCH = env.int("INBOUND_MAIL_POLL_BATCH", default=200)
 # A poll holds its mailbox for at most this many seconds (a lease, so a killed worker's poll does
 # not block the mailbox forever).
 INBOUND_MAIL_POLL_LEASE_SECONDS = env.int("INBOUND_MAIL_POLL_LEASE_SECONDS", default=600)
+# The demo data's maildir mailbox (manage.py seed_demo).
+INBOUND_MAIL_DEMO_MAILDIR = Path(env("INBOUND_MAIL_DEMO_MAILDIR", default=str(BASE_DIR / "var" / "mail" / "demo-support")))
 # IMAP connection timeout, seconds.
 INBOUND_MAIL_IMAP_TIMEOUT = env.int("INBOUND_MAIL_IMAP_TIMEOUT", default=60)
 # Seconds without a worker heartbeat after which /healthz/ reports the worker as missing.
