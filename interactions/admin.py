@@ -196,8 +196,11 @@ class InboundMessageAdmin(ServiceAdmin):
         return False  # stored by the pollers only
 
     def get_queryset(self, request):
-        qs = super().get_queryset(request).select_related("contact", "consumer", "comment")
-        return qs.defer("raw") if request.resolver_match and request.resolver_match.url_name.endswith("changelist") else qs
+        qs = super().get_queryset(request)
+        if request.resolver_match and request.resolver_match.url_name.endswith("changelist"):
+            # list_select_related applies only to a queryset without select_related of its own
+            return qs.defer("raw")
+        return qs.select_related("mailbox", "case", "interaction", "contact", "consumer", "comment")
 
     @admin.display(description="raw message (first 20,000 characters)")
     def raw_text(self, obj):
