@@ -81,6 +81,22 @@ def actor_kind(user, case: Case) -> str | None:
     return None
 
 
+def person_may_write(person, case: Case) -> bool:
+    """May this contact or consumer write to the case through a channel without a login (inbound
+    mail)? Its own contact or consumer, a related party of it (authorized or listed: listed
+    parties hear of the case and may answer it), or a person whose active login is on the case's
+    customer side (a customer admin of its account, a partner on it)."""
+    if person is None or not person.active:
+        return False
+    field = "contact" if isinstance(person, Contact) else "consumer"
+    if getattr(case, f"{field}_id") == person.pk:
+        return True
+    if CaseRelatedParty.objects.filter(case=case, **{field: person}).exclude(party_type="contributor").exists():
+        return True
+    user = person.user
+    return bool(user is not None and user.is_active and is_customer_side(user, case))
+
+
 def require_can_work_case(user) -> None:
     if not can_work_case(user):
         raise PermissionDenied("Only agents work cases.")

@@ -38,6 +38,9 @@ app.conf.beat_schedule = {
     # Auto-close of resolved cases: day-5 reminders and day-10 closes (idempotent, re-runnable).
     "scan-auto-close": {"task": "cases.tasks.autoclose.scan_auto_close_task", "schedule": 3600.0},
     # Email interactions with no activity for INTERACTION_EMAIL_INACTIVITY_DAYS close (partial index on open ones).
+    # Inbound mail: poll the mailboxes that are due (each at its own interval, one poll per mailbox
+    # at a time) and re-queue messages stored but not processed (a lost task).
+    "poll-mailboxes": {"task": "interactions.tasks_mail.poll_mailboxes_task", "schedule": 30.0, "options": {"expires": 30}},
     "close-inactive-email-interactions": {
         "task": "interactions.tasks.close_inactive_email_interactions_task",
         "schedule": 900.0,

@@ -104,3 +104,120 @@ class InteractionAdmin(ServiceAdmin):
             lambda i: services.interaction_hold(actor=request.user, interaction=i, reason="Returned from the admin console."),
             "interactions returned to their queue",
         )
+
+
+# --- the email channel ---------------------------------------------------------------------------
+from django import forms  # noqa: E402
+from django.utils.html import format_html  # noqa: E402
+
+from interactions import services_mail  # noqa: E402
+from interactions.models import InboundMessage, Mailbox  # noqa: E402
+
+
+class MailboxForm(forms.ModelForm):
+    imap_password = forms.CharField(
+        required=False, widget=forms.PasswordInput(render_value=False),
+        help_text="Stored password (prefer the environment variable). Never shown; leave empty to keep the stored one.",
+    )
+
+    class Meta:
+        model = Mailbox
+        fields = "__all__"
+
+
+@admin.register(Mailbox)
+class MailboxAdmin(ServiceAdmin):
+    """Mailboxes the beat polls. Saved through the mailbox services; "Poll now" queues a poll."""
+
+    form = MailboxForm
+    create_service = services_mail.mailbox_create
+    update_service = services_mail.mailbox_update
+    list_display = ["name", "address", "kind", "active", "creates", "poll_interval_seconds", "last_polled_at", "poll_error"]
+    list_filter = ["kind", "active", "creates"]
+    list_select_related = ["default_case_type", "default_assignment_group"]
+    search_fields = ["name", "address"]
+    readonly_fields = ["imap_uidvalidity", "imap_last_uid", "poll_lease_until", "last_polled_at", "last_poll_error"]
+    fieldsets = [
+        (None, {"fields": ["name", "address", "kind", "active", "poll_interval_seconds"]}),
+        ("What mail becomes", {"fields": ["creates", "default_case_type", "default_assignment_group"]}),
+        ("IMAP", {"fields": ["imap_host", "imap_port", "imap_ssl", "imap_username", "imap_password_env",
+                             "imap_password", "imap_folder"]}),
+        ("Maildir", {"fields": ["maildir_path"]}),
+        ("Poller", {"fields": readonly_fields}),
+    ]
+    actions = ["poll_now"]
+
+    @admin.display(description="last error")
+    def poll_error(self, obj):
+        return (obj.last_poll_error or "")[:80]
+
+    @admin.action(description="Poll now")
+    def poll_now(self, request, queryset):
+        _run_each_mail(
+            self, request, queryset,
+            lambda m: services_mail.mailbox_poll_request(actor=request.user, mailbox=m), "polls queued",
+        )
+
+
+def _run_each_mail(model_admin, request, queryset, call, done: str) -> None:
+    ok = 0
+    for obj in queryset:
+        try:
+            call(obj)
+            ok += 1
+        except (ValidationError, PermissionDenied, Conflict) as exc:
+            reason = "; ".join(exc.messages) if isinstance(exc, ValidationError) else getattr(exc, "detail", str(exc))
+            model_admin.message_user(request, f"{obj}: {reason}", messages.ERROR)
+    if ok:
+        model_admin.message_user(request, f"{ok} {done}.", messages.SUCCESS)
+
+
+@admin.register(InboundMessage)
+class InboundMessageAdmin(ServiceAdmin):
+    """Every stored message, read-only; re-process and discard call the same services as the
+    workspace's held-mail page."""
+
+    list_display = ["received_at", "mailbox", "from_address", "subject", "state", "case", "interaction", "size"]
+    list_filter = ["state", "mailbox"]
+    list_select_related = ["mailbox", "case", "interaction"]
+    search_fields = ["from_address", "subject", "message_id"]
+    ordering = ["-received_at", "-id"]
+    fields = [
+        "mailbox", "state", "reason", "received_at", "processed_at", "attempts", "from_address", "from_name", "subject",
+        "message_id", "source_key", "size", "contact", "consumer", "case", "comment", "interaction",
+        "attachments_kept", "attachment_errors", "raw_text",
+    ]
+    actions = ["reprocess_selected", "discard_selected"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request):
+        return False  # stored by the pollers only
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if request.resolver_match and request.resolver_match.url_name.endswith("changelist"):
+            # list_select_related applies only to a queryset without select_related of its own
+            return qs.defer("raw")
+        return qs.select_related("mailbox", "case", "interaction", "contact", "consumer", "comment")
+
+    @admin.display(description="raw message (first 20,000 characters)")
+    def raw_text(self, obj):
+        text = bytes(obj.raw[:20000]).decode("utf-8", "replace")
+        return format_html("<pre style='white-space:pre-wrap;max-height:40em;overflow:auto'>{}</pre>", text)
+
+    @admin.action(description="Re-process selected messages")
+    def reprocess_selected(self, request, queryset):
+        _run_each_mail(
+            self, request, queryset.defer("raw"),
+            lambda m: services_mail.inbound_reprocess(actor=request.user, message=m), "messages re-processed",
+        )
+
+    @admin.action(description="Discard selected held or quarantined messages")
+    def discard_selected(self, request, queryset):
+        _run_each_mail(
+            self, request, queryset.defer("raw"),
+            lambda m: services_mail.inbound_discard(actor=request.user, message=m, reason="From the admin console."),
+            "messages discarded",
+        )

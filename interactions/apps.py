@@ -7,8 +7,11 @@ class InteractionsConfig(AppConfig):
 
     def ready(self) -> None:
         from cases import hooks
+        from interactions import notify_templates
         from interactions import permissions  # noqa: F401  (registers the access policy)
+        from interactions import permissions_mail  # noqa: F401  (registers the access policy)
         from interactions.demo import seed_interactions_demo
+        from interactions.demo_mail import seed_mail_demo
         from interactions.selectors import case_panel_context
 
         hooks.register_case_panel(
@@ -16,3 +19,5 @@ class InteractionsConfig(AppConfig):
             loader=case_panel_context, order=40,
         )
         hooks.register_demo_seeder(seed_interactions_demo)
+        hooks.register_demo_seeder(seed_mail_demo)
+        notify_templates.register()

@@ -74,3 +74,40 @@ class EndOutcome(models.TextChoices):
 
     COMPLETE = "complete", "Complete (the conversation ended normally)"
     ABANDONED = "abandoned", "Abandoned (the customer disconnected or stopped answering)"
+
+
+class MailSourceKind(models.TextChoices):
+    IMAP = "imap", "IMAP"
+    MAILDIR = "maildir", "Maildir (a directory on this server)"
+
+
+class MailboxCreates(models.TextChoices):
+    """What new mail from a known sender becomes (reference 3.1: email to case, or an email
+    interaction that an agent turns into a case when needed)."""
+
+    CASE = "case", "A case"
+    INTERACTION = "interaction", "An email interaction"
+
+
+class InboundState(models.TextChoices):
+    """A stored raw message: received (stored, not yet processed) -> processed (a case, comment
+    or interaction was made) | quarantined (it could not be read or was too big) | ignored (an
+    auto-reply, a bounce, our own mail, or discarded by an agent) | held (an unknown sender, or a
+    sender who may not write to the case: waiting for an agent)."""
+
+    RECEIVED = "received", "Received"
+    PROCESSED = "processed", "Processed"
+    QUARANTINED = "quarantined", "Quarantined"
+    IGNORED = "ignored", "Ignored"
+    HELD = "held", "Held for an agent"
+
+
+class UnknownSenderPolicy(models.TextChoices):
+    HOLD = "hold", "Hold the message for an agent"
+    INTERACTION = "interaction", "Open an email interaction with an unidentified sender"
+    IGNORE = "ignore", "Ignore it"
+
+
+class ClosedCasePolicy(models.TextChoices):
+    NEW_CASE = "new_case", "Open a new case linked to the closed one"
+    NOTICE = "notice", "Tell the sender the case is closed"

@@ -8,17 +8,22 @@ phone, email, walk-up, messaging), its transcript and work notes, and the cases 
 - `InteractionEntry`: one line of the transcript (customer, agent or system message, appended by
   the channel or by the services) or an internal work note.
 - `InteractionRelatedRecord`: a link to a case (`interaction_related_record`, type Task).
+- `Mailbox` and `InboundMessage`: the email channel (reference 3.1, "Email to Case"): mailboxes
+  the beat polls, and every raw message stored before it is parsed (interactions.services_mail).
 """
 import datetime
 
 from django.db import models
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition  # includes FSMModelMixin
+from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 
-from cases.models import Case
+from cases.models import Case, CaseEvent, CaseType
 from core.models import TimeStampedModel
 from customers.models import Account, Consumer, Contact
 from interactions.choices import (
     CLOSED_STATES,
+    InboundState,
+    MailboxCreates,
+    MailSourceKind,
     OPEN_STATES,
     WAITING_STATES,
     EntryKind,
@@ -230,4 +235,128 @@ class InteractionRelatedRecord(models.Model):
         return f"{self.interaction_id} -> case {self.case_id}"
 
 
+class Mailbox(TimeStampedModel):
+    """An address the product reads mail from, configured by admins. The IMAP password comes
+    from the environment variable named in `imap_password_env` or, failing that, is stored here;
+    it is never shown, logged or returned by any interface."""
+
+    name = models.CharField(max_length=100, unique=True)
+    address = models.EmailField(unique=True, help_text="The address customers write to; mail from it is never answered.")
+    kind = models.CharField(max_length=16, choices=MailSourceKind.choices, default=MailSourceKind.IMAP)
+    active = models.BooleanField(default=True, help_text="Only active mailboxes are polled.")
+    imap_host = models.CharField(max_length=255, blank=True)
+    imap_port = models.PositiveIntegerField(default=993)
+    imap_ssl = models.BooleanField(default=True, help_text="IMAP over TLS (port 993); off: plain IMAP (143).")
+    imap_username = models.CharField(max_length=255, blank=True)
+    imap_password_env = models.CharField(
+        max_length=100, blank=True,
+        help_text="Name of the environment variable holding the password (preferred over storing it here).",
+    )
+    imap_password = models.CharField(max_length=255, blank=True, help_text="Stored password, if no variable is named.")
+    imap_folder = models.CharField(max_length=255, default="INBOX")
+    maildir_path = models.CharField(max_length=500, blank=True, help_text="For a maildir source: its directory.")
+    creates = models.CharField(
+        max_length=16, choices=MailboxCreates.choices, default=MailboxCreates.CASE,
+        help_text="What new mail from a known contact or consumer becomes.",
+    )
+    default_case_type = models.ForeignKey(
+        CaseType, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+    )
+    default_assignment_group = models.ForeignKey(
+        AssignmentGroup, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="The queue of the cases and interactions this mailbox opens; empty: routing decides.",
+    )
+    poll_interval_seconds = models.PositiveIntegerField(default=60)
+    # Bookkeeping of the poller (not editable).
+    imap_uidvalidity = models.BigIntegerField(null=True, blank=True, editable=False)
+    imap_last_uid = models.BigIntegerField(default=0, editable=False)
+    poll_lease_until = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="A poll is running until then (one poll per mailbox at a time)."
+    )
+    last_polled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_poll_error = models.TextField(blank=True, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.address}>"
+
+
+class InboundMessage(FSMModelMixin, TimeStampedModel):
+    """One raw message as it arrived, stored before anything reads it, unique per mailbox by
+    its source key (IMAP UIDVALIDITY:UID, maildir key) and by its Message-ID, so a re-poll never
+    stores it twice. Parsing and threading fill in the rest and link what was made of it."""
+
+    mailbox = models.ForeignKey(Mailbox, on_delete=models.PROTECT, related_name="messages")
+    source_key = models.CharField(max_length=255)
+    message_id = models.CharField(max_length=255, blank=True)
+    raw = models.BinaryField(help_text="The message exactly as received.")
+    size = models.PositiveIntegerField(default=0)
+    state = FSMField(max_length=16, choices=InboundState.choices, default=InboundState.RECEIVED, protected=True)
+    reason = models.TextField(blank=True, help_text="Why it was quarantined, ignored or held; notes of the processing.")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    received_at = models.DateTimeField()
+    processed_at = models.DateTimeField(null=True, blank=True)
+    from_address = models.CharField(max_length=254, blank=True)
+    from_name = models.CharField(max_length=200, blank=True)
+    subject = models.CharField(max_length=255, blank=True)
+    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    consumer = models.ForeignKey(Consumer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_messages")
+    comment = models.ForeignKey(CaseEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    interaction = models.ForeignKey(
+        Interaction, null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_messages"
+    )
+    attachment_errors = models.JSONField(
+        default=list, blank=True, help_text="Attachments refused: [{name, reason}]; the rest was kept."
+    )
+    attachments_kept = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["mailbox", "source_key"], name="inbound_unique_source_key"),
+            models.UniqueConstraint(
+                fields=["mailbox", "message_id"], condition=~models.Q(message_id=""), name="inbound_unique_message_id"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["state", "-received_at"], name="inbound_state_received"),
+            models.Index(fields=["message_id"], name="inbound_message_id"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_address or '?'}: {self.subject or '(no subject)'}"
+
+    @property
+    def state_fields(self):
+        return _INBOUND_STATE_FIELDS
+
+    @transition(field=state, source=InboundState.RECEIVED, target=InboundState.PROCESSED)
+    def mark_processed(self, *, at: datetime.datetime, reason: str = "") -> None:
+        self.processed_at, self.reason = at, reason
+
+    @transition(field=state, source=InboundState.RECEIVED, target=InboundState.QUARANTINED)
+    def quarantine(self, *, at: datetime.datetime, reason: str) -> None:
+        self.processed_at, self.reason = at, reason
+
+    @transition(field=state, source=[InboundState.RECEIVED, InboundState.HELD], target=InboundState.IGNORED)
+    def ignore(self, *, at: datetime.datetime, reason: str) -> None:
+        self.processed_at, self.reason = at, reason
+
+    @transition(field=state, source=InboundState.RECEIVED, target=InboundState.HELD)
+    def hold(self, *, at: datetime.datetime, reason: str) -> None:
+        self.processed_at, self.reason = at, reason
+
+    @transition(
+        field=state, source=[InboundState.QUARANTINED, InboundState.HELD, InboundState.IGNORED],
+        target=InboundState.RECEIVED,
+    )
+    def reopen(self) -> None:
+        """Back to received, to be processed again (re-process)."""
+        self.processed_at = None
+
+
 _STATE_FIELDS = (Interaction._meta.get_field("state"),)
+_INBOUND_STATE_FIELDS = (InboundMessage._meta.get_field("state"),)

@@ -49,6 +49,8 @@ class Notification(ConcurrentTransitionMixin, TimeStampedModel):
             models.Index(
                 fields=["created_at"], name="notification_held", condition=models.Q(state=NotificationState.HELD)
             ),
+            # Inbound mail threads a reply by the Message-ID of the message it answers.
+            models.Index(fields=["message_id"], name="notification_message_id"),
         ]
 
     def __str__(self) -> str:

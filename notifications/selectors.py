@@ -1,7 +1,7 @@
 """Reads for the interfaces, scoped to the reader."""
 from django.db.models import QuerySet
 
-from notifications.models import NotificationPreference
+from notifications.models import Notification, NotificationPreference
 
 
 def notification_preference_list_for_user(*, user) -> QuerySet[NotificationPreference]:
@@ -9,3 +9,16 @@ def notification_preference_list_for_user(*, user) -> QuerySet[NotificationPrefe
     if not user or not user.is_authenticated:
         return NotificationPreference.objects.none()
     return NotificationPreference.objects.filter(user=user).order_by("topic")
+
+
+def notification_related_for_message_ids(message_ids: list[str]) -> list[str]:
+    """System read for inbound mail: what the outgoing messages with these Message-IDs (without
+    angle brackets) were about (`app_label.model:pk`), in the order given. Unscoped: the caller
+    (the mail threader) checks the sender's right to the record it finds."""
+    if not message_ids:
+        return []
+    wanted = [f"<{mid}>" for mid in message_ids[:50]]
+    found = dict(
+        Notification.objects.filter(message_id__in=wanted).exclude(related="").values_list("message_id", "related")
+    )
+    return [found[mid] for mid in wanted if mid in found]

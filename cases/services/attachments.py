@@ -142,11 +142,16 @@ def _sha256(f) -> tuple[str, int]:
 
 # --- the service ---------------------------------------------------------------------------------
 @transaction.atomic
-def attachment_add(*, actor, case: Case, uploaded_file, customer_visible: bool = True) -> CaseAttachment:
+def attachment_add(*, actor, case: Case, uploaded_file, customer_visible: bool = True, sender=None) -> CaseAttachment:
     """Attach a file to a case. The customer side adds customer-visible files only; agents may
-    add internal-only ones. The timeline entry is visible exactly when the file is."""
+    add internal-only ones. The timeline entry is visible exactly when the file is. `sender`:
+    a contact or consumer attaching by mail (trusted callers, `actor=None`; see sender_kind)."""
+    from cases.services.journal import sender_kind, sender_user
+
     case = case_lock_for_change(case, action="attach")
-    kind = permissions.actor_kind(actor, case)
+    kind = sender_kind(actor, case, sender)
+    if sender is not None:
+        actor = sender_user(sender)
     if kind is None:
         raise PermissionDenied("You cannot add attachments to this case.")
     if kind == Actor.CUSTOMER and not customer_visible:
@@ -190,7 +195,8 @@ def attachment_add(*, actor, case: Case, uploaded_file, customer_visible: bool =
             if kind == Actor.CUSTOMER and case.state_category == StateCategory.AWAITING:
                 from cases.services.journal import customer_reply_reopens
 
-                customer_reply_reopens(case, actor)  # the info asked for has arrived, as a file
+                # the info asked for has arrived, as a file (by mail: the system takes the step)
+                customer_reply_reopens(case, None if sender is not None else actor)
     except BaseException:
         attachment.file.storage.delete(attachment.file.name)
         raise

@@ -9,7 +9,7 @@ from cases.models import Case, CaseEvent, LifecycleTransition
 from cases.services import attention, notify
 from cases.services.cases import case_lock_for_change
 
-__all__ = ["case_comment_add", "case_work_note_add"]
+__all__ = ["case_comment_add", "case_work_note_add", "sender_kind"]
 
 
 def _body(body: str) -> str:
@@ -19,37 +19,62 @@ def _body(body: str) -> str:
     return body
 
 
+def sender_kind(actor, case: Case, sender) -> str | None:
+    """The side a writer acts for. `sender` (a Contact or Consumer) is for trusted callers only
+    (`actor=None`): a person writing through a channel without a login, inbound mail. They act
+    for the customer side when `permissions.person_may_write` says they may."""
+    if sender is None:
+        return permissions.actor_kind(actor, case)
+    if actor is not None:
+        raise ValueError("sender is given by trusted callers only, with actor=None.")
+    return Actor.CUSTOMER if permissions.person_may_write(sender, case) else None
+
+
+def sender_user(sender):
+    """The sender's active login, recorded as the author when they have one."""
+    user = getattr(sender, "user", None)
+    return user if user is not None and user.is_active else None
+
+
 @transaction.atomic
-def case_comment_add(*, actor, case: Case, body: str) -> CaseEvent:
-    """A customer-visible comment. A customer's comment on a case awaiting info reopens it."""
+def case_comment_add(*, actor, case: Case, body: str, sender=None) -> CaseEvent:
+    """A customer-visible comment. A customer's comment on a case awaiting info reopens it.
+    `sender`: see `sender_kind` (inbound mail); an internal "email" entry says who wrote it."""
     body = _body(body)
     case = case_lock_for_change(case, action="comment")
-    kind = permissions.actor_kind(actor, case)
+    kind = sender_kind(actor, case, sender)
     if kind is None:
         raise PermissionDenied("You cannot comment on this case.")
-    entry = events.case_event_record(case=case, kind=EventKind.COMMENT, actor=actor, body=body)
-    attention.case_attention_on_comment(case, actor, kind)  # reference 2.3: flags it for its owner
+    author = actor if sender is None else sender_user(sender)
+    entry = events.case_event_record(case=case, kind=EventKind.COMMENT, actor=author, body=body)
+    if sender is not None:
+        events.case_event_record(
+            case=case, kind=EventKind.EMAIL, actor=author, customer_visible=False,
+            body=f"Comment received by email from {sender} <{sender.email}>.",
+        )
+    attention.case_attention_on_comment(case, author, kind)  # reference 2.3: flags it for its owner
     if kind == Actor.AGENT and not case.first_response_at:
         case.first_response_at = timezone.now()
     case.version += 1
     case.save()
     hooks.case_changed(case)
-    notify.notify_case_comment(case, entry, actor)
+    notify.notify_case_comment(case, entry, author, sender=sender)
     if kind == Actor.CUSTOMER and case.state_category == StateCategory.AWAITING:
-        customer_reply_reopens(case, actor)
+        customer_reply_reopens(case, actor if sender is None else None)
     return entry
 
 
 def customer_reply_reopens(case: Case, actor) -> None:
     """A reply from the customer side (a comment, a file) to a case awaiting info reopens it,
-    where the case's lifecycle has that transition for the customer."""
+    where the case's lifecycle has that transition for the customer. `actor=None`: the reply
+    came by mail from a person the caller already checked (the system takes the transition)."""
     from cases.services.lifecycle import case_act
 
     has_reply = LifecycleTransition.objects.filter(
         lifecycle_id=case.lifecycle_id, action="info-received", source__code=case.state, actor=Actor.CUSTOMER
     ).exists()
     if has_reply:
-        case_act(actor=actor, case=case, action="info-received")
+        case_act(actor=actor, case=case, action="info-received", system=actor is None)
 
 
 @transaction.atomic

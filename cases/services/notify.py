@@ -193,7 +193,7 @@ def _everyone(case: Case) -> list[Recipient]:
 
 
 def _send(event: str, case: Case, recipients: list[Recipient], *, author, dedupe: str,
-          customer: dict | None = None, internal: dict | None = None) -> list:
+          customer: dict | None = None, internal: dict | None = None, author_address: str = "") -> list:
     """`customer` / `internal`: the event's own variables for each audience (None: that audience
     gets nothing). The customer's must be customer-visible data."""
     contexts = {}
@@ -203,7 +203,7 @@ def _send(event: str, case: Case, recipients: list[Recipient], *, author, dedupe
         contexts[Audience.INTERNAL] = lambda: {"case": internal_case_context(case), **internal}
     return notification_fanout(
         event=event, recipients=recipients, contexts=contexts, dedupe=dedupe, author=author, related=case,
-        thread=case_thread(case), subject_tag=case.number,
+        thread=case_thread(case), subject_tag=case.number, author_address=author_address,
     )
 
 
@@ -224,11 +224,12 @@ def notify_case_assigned(case: Case, actor) -> list:
                  dedupe=f"case:{case.pk}:v{case.version}:assigned", internal={"author": _name(actor)})
 
 
-def notify_case_comment(case: Case, entry: CaseEvent, actor) -> list:
-    """A customer-visible comment: the customer side and the internal side, not its author."""
-    shared = {"author": _name(actor), "comment": entry.body}
+def notify_case_comment(case: Case, entry: CaseEvent, actor, sender=None) -> list:
+    """A customer-visible comment: the customer side and the internal side, not its author (a
+    `sender` who wrote by mail is left out by login and by address: no echo of their own mail)."""
+    shared = {"author": str(sender) if sender is not None else _name(actor), "comment": entry.body}
     return _send("case.commented", case, _everyone(case), author=actor, dedupe=f"case-event:{entry.pk}",
-                 customer=shared, internal=shared)
+                 customer=shared, internal=shared, author_address=getattr(sender, "email", "") or "")
 
 
 def notify_case_work_note(case: Case, entry: CaseEvent, actor) -> list:

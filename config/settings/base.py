@@ -254,6 +254,29 @@ REFERENCE_CACHE_SECONDS = env.int("REFERENCE_CACHE_SECONDS", default=10)
 # Interactions (reference 4 and 12): an open email interaction with no activity for this many days
 # is closed complete by the beat; a later reply opens a new interaction linked to it.
 INTERACTION_EMAIL_INACTIVITY_DAYS = env.int("INTERACTION_EMAIL_INACTIVITY_DAYS", default=5)
+# Inbound mail (reference 3.1 "Email to Case"; interactions.services_mail). Every raw message is
+# stored first; one larger than INBOUND_MAIL_MAX_BYTES is kept but quarantined.
+INBOUND_MAIL_MAX_BYTES = env.int("INBOUND_MAIL_MAX_BYTES", default=25 * 1024 * 1024)
+# Mail from an address that is no active contact or consumer: hold (kept and listed at /mail/held/
+# for an agent; ServiceNow's create_case_for_non_matched_user=false), interaction (an email
+# interaction with an unidentified sender) or ignore.
+INBOUND_MAIL_UNKNOWN_SENDER = env("INBOUND_MAIL_UNKNOWN_SENDER", default="hold")
+if INBOUND_MAIL_UNKNOWN_SENDER not in ("hold", "interaction", "ignore"):
+    raise ValueError("INBOUND_MAIL_UNKNOWN_SENDER is 'hold', 'interaction' or 'ignore'.")
+# A reply to a closed or cancelled case: new_case (a new case whose parent is the closed one) or
+# notice (a message telling the sender the case is closed; nothing else is made).
+INBOUND_MAIL_CLOSED_CASE = env("INBOUND_MAIL_CLOSED_CASE", default="new_case")
+if INBOUND_MAIL_CLOSED_CASE not in ("new_case", "notice"):
+    raise ValueError("INBOUND_MAIL_CLOSED_CASE is 'new_case' or 'notice'.")
+# At most this many messages are fetched from one mailbox per poll (the next poll takes the rest).
+INBOUND_MAIL_POLL_BATCH = env.int("INBOUND_MAIL_POLL_BATCH", default=200)
+# A poll holds its mailbox for at most this many seconds (a lease, so a killed worker's poll does
+# not block the mailbox forever).
+INBOUND_MAIL_POLL_LEASE_SECONDS = env.int("INBOUND_MAIL_POLL_LEASE_SECONDS", default=600)
+# The demo data's maildir mailbox (manage.py seed_demo).
+INBOUND_MAIL_DEMO_MAILDIR = Path(env("INBOUND_MAIL_DEMO_MAILDIR", default=str(BASE_DIR / "var" / "mail" / "demo-support")))
+# IMAP connection timeout, seconds.
+INBOUND_MAIL_IMAP_TIMEOUT = env.int("INBOUND_MAIL_IMAP_TIMEOUT", default=60)
 # Seconds without a worker heartbeat after which /healthz/ reports the worker as missing.
 WORKER_HEARTBEAT_STALE_AFTER = env.int("WORKER_HEARTBEAT_STALE_AFTER", default=180)
 

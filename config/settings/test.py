@@ -14,3 +14,9 @@ REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"auth": "1000/min
 # The flood guard holds messages for a digest past NOTIFICATION_FLOOD_LIMIT per person; tests that
 # create many cases for one agent would see their notices held. Off here; its own tests switch it on.
 NOTIFICATION_FLOOD_LIMIT = env.int("NOTIFICATION_FLOOD_LIMIT", default=0)
+# seed_demo's maildir mailbox: a scratch directory per test process, not the checkout's var/.
+import os as _os  # noqa: E402
+import tempfile as _tempfile  # noqa: E402
+from pathlib import Path as _Path  # noqa: E402
+
+INBOUND_MAIL_DEMO_MAILDIR = _Path(_tempfile.gettempdir()) / f"casedesk-test-maildir-{_os.getpid()}"

@@ -63,15 +63,19 @@ def thread_headers(key: str) -> dict:
     return {"In-Reply-To": root, "References": root}
 
 
-def _people(recipients, author) -> list[Recipient]:
-    """Each person once (by login and by address), never the author, never without an address."""
+def _people(recipients, author, author_address: str = "") -> list[Recipient]:
+    """Each person once (by login and by address), never the author (by login, by the login's
+    address, or by `author_address`: someone who wrote by mail), never without an address."""
     author_pk = getattr(author, "pk", None) if getattr(author, "is_authenticated", False) else None
     author_email = (getattr(author, "email", "") or "").strip().lower() if author_pk else ""
+    also_author = (author_address or "").strip().lower()
     seen_users, seen_addresses, people = set(), set(), []
     for person in recipients:
         email = person.email.lower()
         user_pk = getattr(person.user, "pk", None)
         if not email or (user_pk is not None and user_pk == author_pk) or (author_email and email == author_email):
+            continue
+        if also_author and email == also_author:
             continue
         if (user_pk is not None and user_pk in seen_users) or email in seen_addresses:
             continue
@@ -121,6 +125,7 @@ def notification_fanout(
     subject_tag: str = "",
     cache: dict | None = None,
     tag: str = "",
+    author_address: str = "",
 ) -> list[Notification]:
     """Write the event's message for each recipient (see the module's doc). `contexts` maps an
     audience to its context (or a function building it, called only if someone gets that
@@ -128,12 +133,13 @@ def notification_fanout(
     `dedupe` + the recipient make each row's dedupe key: a retried caller sends nothing twice.
     `cache` may be shared across calls in one transaction (the beat's scans) to read templates,
     preferences and recent counts once. `tag` replaces the recipient's id in the dedupe key of a
-    one-recipient call (the SLA scan keys by role: `sla:<id>:75:manager`)."""
+    one-recipient call (the SLA scan keys by role: `sla:<id>:75:manager`). `author_address`: an
+    author known only by address (a customer who wrote by mail) is not told of their own change."""
     spec = registry.event(event)
     if spec is None:
         raise ValueError(f"No notification event '{event}' is registered.")
     cache = {} if cache is None else cache
-    people = [p for p in _people(recipients, author) if p.audience in contexts]
+    people = [p for p in _people(recipients, author, author_address) if p.audience in contexts]
     if not people:
         return []
     if tag and len(people) > 1:

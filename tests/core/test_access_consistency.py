@@ -15,6 +15,7 @@ from core import access
 from customers import selectors as customer_selectors
 from customers import services as customer_services
 from interactions import selectors as interaction_selectors
+from interactions import selectors_mail as interaction_mail_selectors
 from tests import factories as f
 from tests.matrix import PERSONAS
 from users import selectors as user_selectors
@@ -58,6 +59,7 @@ SELECTORS = {
     "cases.escalationtemplate": case_escalation_selectors.escalation_template_list_for_user,
     "cases.casetimeentry": case_escalation_selectors.case_time_entry_list_for_user,
     "interactions.interaction": interaction_selectors.interaction_list_for_user,
+    "interactions.inboundmessage": interaction_mail_selectors.inbound_list_for_user,
 }
 
 
@@ -100,6 +102,7 @@ def spread(world):
     rows += list(world.partner_account.relationships_out.all())
     rows += f.routing_access_rows(world)
     rows += _interactions(world, cases)
+    rows += [f.InboundMessageFactory(), f.InboundMessageFactory()]
     return rows
 
 

@@ -1,0 +1,122 @@
+"""Reads of inbound mail. `inbound_*_for_user` are scoped to the reader (internal roles only);
+the `thread_*` and `mailbox_*` functions are system reads for the mail processor, which runs as
+no user and checks the sender's right to what it finds (cases.permissions.person_may_write)."""
+import re
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from cases.models import Case, CaseTask
+from interactions import permissions_mail
+from interactions.choices import InboundState
+from interactions.models import InboundMessage, Interaction, Mailbox
+from notifications.selectors import notification_related_for_message_ids
+
+__all__ = [
+    "inbound_list_for_user", "inbound_triage_list_for_user", "inbound_get_for_user", "mailboxes_due",
+    "thread_case", "thread_interaction", "own_addresses", "TRIAGE_STATES",
+]
+TRIAGE_STATES = (InboundState.HELD, InboundState.QUARANTINED)
+_CASE_ROOT = re.compile(r"^case-(CS\d+)@(.+)$", re.I)
+_TASK_NUMBER = re.compile(r"\b(CSTASK\d{7,})\b", re.I)
+_CASE_NUMBER = re.compile(r"\b(CS\d{7,})\b", re.I)
+_LIST_ONLY = (
+    "id", "mailbox_id", "state", "reason", "received_at", "from_address", "from_name", "subject", "size",
+    "case_id", "interaction_id", "attachment_errors", "attachments_kept", "mailbox__name", "mailbox__address",
+    "case__number", "interaction__number",
+)
+
+
+def inbound_list_for_user(*, user) -> QuerySet[InboundMessage]:
+    if not permissions_mail.can_view_inbound(user):
+        return InboundMessage.objects.none()
+    return InboundMessage.objects.select_related("mailbox", "case", "interaction")
+
+
+def inbound_triage_list_for_user(*, user, state: str | None = None) -> QuerySet[InboundMessage]:
+    """Held and quarantined messages waiting for an agent, newest first (the raw bytes are not
+    loaded: only the columns the list shows)."""
+    states = [state] if state in TRIAGE_STATES else list(TRIAGE_STATES)
+    return (
+        inbound_list_for_user(user=user).filter(state__in=states).only(*_LIST_ONLY).order_by("-received_at", "-id")
+    )
+
+
+def inbound_get_for_user(*, user, pk: int) -> InboundMessage:
+    return inbound_list_for_user(user=user).get(pk=pk)
+
+
+def mailboxes_due(*, now=None) -> list[int]:
+    """Active mailboxes whose poll interval has passed and that no poll holds."""
+    now = now or timezone.now()
+    rows = Mailbox.objects.filter(active=True).filter(
+        Q(poll_lease_until__isnull=True) | Q(poll_lease_until__lt=now)
+    ).values_list("pk", "last_polled_at", "poll_interval_seconds")
+    return [
+        pk for pk, last, interval in rows
+        if last is None or (now - last).total_seconds() >= interval
+    ]
+
+
+def own_addresses() -> set[str]:
+    """Addresses that are ours: every mailbox and the sender of our outgoing mail."""
+    from email.utils import parseaddr
+
+    addresses = {a.lower() for a in Mailbox.objects.values_list("address", flat=True)}
+    addresses.add(parseaddr(settings.DEFAULT_FROM_EMAIL)[1].lower())
+    return {a for a in addresses if a}
+
+
+def _case_from_related(related: str) -> Case | None:
+    label, _, pk = related.partition(":")
+    if label == "cases.case" and pk.isdigit():
+        return Case.objects.filter(pk=int(pk)).select_related("lifecycle").first()
+    return None
+
+
+def thread_case(*, thread_ids: list[str], subject: str) -> tuple[Case | None, str]:
+    """The case a message answers, and how it was found: our thread root
+    `<case-CS…@NOTIFICATION_MESSAGE_ID_DOMAIN>` or the Message-ID of one of our outgoing messages
+    (In-Reply-To / References), an earlier inbound message of the same thread, else a case
+    (or case task) number in the subject."""
+    domain = settings.NOTIFICATION_MESSAGE_ID_DOMAIN.lower()
+    for mid in thread_ids:
+        match = _CASE_ROOT.match(mid)
+        if match and match.group(2).lower() == domain:
+            case = Case.objects.filter(number=match.group(1).upper()).select_related("lifecycle").first()
+            if case is not None:
+                return case, f"thread header <{mid}>"
+    for related in notification_related_for_message_ids(thread_ids):
+        case = _case_from_related(related)
+        if case is not None:
+            return case, "a reply to our message"
+    if thread_ids:
+        earlier = (
+            InboundMessage.objects.filter(message_id__in=thread_ids[:50], case__isnull=False)
+            .select_related("case__lifecycle").order_by("-received_at").first()
+        )
+        if earlier is not None:
+            return earlier.case, "an earlier message of the thread"
+    task = _TASK_NUMBER.search(subject or "")
+    if task:
+        row = CaseTask.objects.filter(number=task.group(1).upper()).select_related("case__lifecycle").first()
+        if row is not None:
+            return row.case, f"task number {row.number} in the subject"
+    number = _CASE_NUMBER.search(subject or "")
+    if number:
+        case = Case.objects.filter(number=number.group(1).upper()).select_related("lifecycle").first()
+        if case is not None:
+            return case, f"case number {case.number} in the subject"
+    return None, ""
+
+
+def thread_interaction(*, thread_ids: list[str]) -> Interaction | None:
+    """The interaction an earlier message of the same thread went to."""
+    if not thread_ids:
+        return None
+    earlier = (
+        InboundMessage.objects.filter(message_id__in=thread_ids[:50], interaction__isnull=False)
+        .select_related("interaction").order_by("-received_at").first()
+    )
+    return earlier.interaction if earlier is not None else None
