@@ -6,7 +6,7 @@ from django.utils import timezone
 from cases import events, hooks, permissions
 from cases.choices import Actor, EventKind, StateCategory
 from cases.models import Case, CaseEvent, LifecycleTransition
-from cases.services import attention, notify
+from cases.services import attention, limits, notify
 from cases.services.cases import case_lock_for_change
 
 __all__ = ["case_comment_add", "case_work_note_add"]
@@ -27,6 +27,8 @@ def case_comment_add(*, actor, case: Case, body: str) -> CaseEvent:
     kind = permissions.actor_kind(actor, case)
     if kind is None:
         raise PermissionDenied("You cannot comment on this case.")
+    if kind == Actor.CUSTOMER:
+        limits.limit_check_comment(actor, case)
     entry = events.case_event_record(case=case, kind=EventKind.COMMENT, actor=actor, body=body)
     attention.case_attention_on_comment(case, actor, kind)  # reference 2.3: flags it for its owner
     if kind == Actor.AGENT and not case.first_response_at:

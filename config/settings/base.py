@@ -224,6 +224,12 @@ ATTACHMENT_ALLOWED_TYPES = env.list(
         "text/plain", "text/csv", "application/json",
     ],
 )
+# Consumer limits (reference 3.1 and 12, "unified consumer"): new cases a consumer may open in
+# 24 hours, comments they may add to one case in 24 hours, attachments they may add to one record.
+# Enforced in the cases services, so the API (429), the portal (429) and email agree; 0: no limit.
+CONSUMER_MAX_NEW_CASES_DAILY = env.int("CONSUMER_MAX_NEW_CASES_DAILY", default=10)
+CONSUMER_MAX_COMMENTS_PER_CASE_DAILY = env.int("CONSUMER_MAX_COMMENTS_PER_CASE_DAILY", default=25)
+CONSUMER_MAX_ATTACHMENTS_PER_RECORD = env.int("CONSUMER_MAX_ATTACHMENTS_PER_RECORD", default=5)
 # Routing: seconds an agent has to accept or reject an offered case before it goes to the next agent.
 ROUTING_OFFER_TIMEOUT_SECONDS = env.int("ROUTING_OFFER_TIMEOUT_SECONDS", default=120)
 # Auto-close of resolved cases (reference 2.2; cases.services.autoclose). On by default here,
