@@ -25,7 +25,7 @@ from catalog import services as catalog_services
 from catalog.choices import VariableKind
 from catalog.models import CatalogItem, ServiceDefinition
 
-__all__ = ["catalog_item_submit", "case_type_for_service"]
+__all__ = ["catalog_item_submit", "case_type_for_service", "case_submit"]
 
 SHORT_MAX = 160
 
@@ -139,3 +139,17 @@ def _answer_errors(exc: ValidationError) -> ValidationError:
     return ValidationError(
         {(name[len("extra."):] if name.startswith("extra.") else name): errors for name, errors in exc.error_dict.items()}
     )
+
+
+@transaction.atomic
+def case_submit(*, actor, short_description: str, uploaded_file=None, service_definition=None, **fields) -> Case:
+    """A customer's own case (from a product, a service definition, or the free-form "Get help"),
+    with an optional first attachment in the same transaction. A service definition brings its
+    case type, like a catalog item does."""
+    if service_definition is not None:
+        fields.setdefault("case_type", case_type_for_service(service_definition))
+        fields["service_definition"] = service_definition
+    case = case_create(actor=actor, short_description=short_description, **fields)
+    if uploaded_file is not None:
+        attachment_add(actor=actor, case=case, uploaded_file=uploaded_file)
+    return case
