@@ -20,6 +20,8 @@ from cases import selectors, services
 from cases.api.serializers import CaseDetailSerializer
 from cases.models import CaseSurvey
 from catalog import selectors as catalog_selectors
+from core.api.fields import ScopedPrimaryKeyRelatedField
+from customers import selectors as customer_selectors
 from users.permissions import is_internal
 
 
@@ -31,6 +33,14 @@ class CatalogItemSubmitInputSerializer(serializers.Serializer):
     short_description = serializers.CharField(required=False, allow_blank=True, max_length=160, default="")
     description = serializers.CharField(required=False, allow_blank=True, default="")
     file = serializers.FileField(required=False, help_text="An optional attachment (multipart).")
+    contact = ScopedPrimaryKeyRelatedField(
+        selector=customer_selectors.contact_list_for_user, required=False, allow_null=True,
+        help_text="Whom the case is for: agents name a contact (or a consumer); customer admins and partners may "
+        "name a contact they manage; a customer's own requests need neither.",
+    )
+    consumer = ScopedPrimaryKeyRelatedField(
+        selector=customer_selectors.consumer_list_for_user, required=False, allow_null=True,
+    )
 
     def validate_answers(self, value):
         if isinstance(value, str):
@@ -55,12 +65,13 @@ class CatalogItemSubmitView(APIView):
         if not (pk.isascii() and pk.isdigit()):
             raise Http404
         item = get_object_or_404(catalog_selectors.catalog_item_list_for_user(user=request.user), pk=int(pk))
-        data = CatalogItemSubmitInputSerializer(data=request.data)
+        data = CatalogItemSubmitInputSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         values = data.validated_data
         case = services.catalog_item_submit(
             actor=request.user, item=item, answers=values["answers"], short_description=values["short_description"],
             description=values["description"], uploaded_file=values.get("file"),
+            **{name: values[name] for name in ("contact", "consumer") if values.get(name) is not None},
         )
         context = {"request": request, "internal": is_internal(request.user)}
         return Response(CaseDetailSerializer(case, context=context).data, status=status.HTTP_201_CREATED)

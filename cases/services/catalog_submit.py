@@ -85,11 +85,15 @@ def _extra_from_answers(case_type: CaseType | None, variables, cleaned: dict) ->
 @transaction.atomic
 def catalog_item_submit(
     *, actor, item: CatalogItem, answers: dict, short_description: str = "", description: str = "",
-    uploaded_file=None, channel: str = "web",
+    uploaded_file=None, channel: str = "web", **party,
 ) -> Case:
     """Open a case from a catalog item the actor may see. Answers are validated by the catalog's
     rules (400 naming each wrong variable); an optional file is attached in the same transaction,
-    so a refused file (413/415) leaves no case behind."""
+    so a refused file (413/415) leaves no case behind. `party` (contact or consumer) says whom
+    the case is for when the actor is not the customer themself; `case_create` checks it."""
+    refused = sorted(set(party) - {"contact", "consumer"})
+    if refused:
+        raise ValidationError({name: "You cannot set this field." for name in refused})
     if actor is not None and not catalog_selectors.catalog_item_list_for_user(user=actor).filter(pk=item.pk).exists():
         raise PermissionDenied("This catalog item is not offered to you.")
     if not isinstance(answers, dict):
@@ -99,7 +103,7 @@ def catalog_item_submit(
     objects = _references(variables, cleaned, actor)
     case_type = case_type_for_service(item.service_definition)
 
-    fields = {"service_definition": item.service_definition, "case_type": case_type}
+    fields = {"service_definition": item.service_definition, "case_type": case_type, **party}
     asset = next((o for (kind, _), o in objects.items() if kind == VariableKind.ASSET), None)
     product = next((o for (kind, _), o in objects.items() if kind == VariableKind.PRODUCT), None)
     if asset is not None:
