@@ -104,3 +104,17 @@ def test_get_help_free_form(world, client_as):
 
 def test_missing_subject_is_400(client_as):
     assert client_as("customer").post("/portal/help/", {"short_description": "", "urgency": "3"}).status_code == 400
+
+
+def test_seed_demo_ships_catalog_items_with_variables(no_world):
+    from django.core.management import call_command
+
+    from catalog.models import CatalogItem
+
+    call_command("seed_demo", verbosity=0)
+    for name in ("Request a replacement part", "Report a billing problem", "Onboard a new site"):
+        item = CatalogItem.objects.get(name=name)
+        assert item.variables.count() >= 4 and item.service_definition is not None
+    before = CatalogItem.objects.count()
+    call_command("seed_demo", verbosity=0)
+    assert CatalogItem.objects.count() == before
