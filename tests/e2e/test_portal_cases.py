@@ -65,6 +65,7 @@ def test_customer_submits_from_the_catalog_comments_accepts_and_answers_the_surv
     assert width <= PHONE["width"], f"the case page scrolls sideways on a phone ({width}px)"
 
     page.get_by_role("button", name="Accept solution").click()
+    page.get_by_text("the solution is accepted and the case is closed").wait_for()  # the swap has landed
     page.get_by_text("How did we do?").wait_for()
     page.get_by_label("5 Excellent").check()
     page.fill("#id_comment", "Quick and friendly.")
