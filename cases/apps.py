@@ -18,3 +18,12 @@ class CasesConfig(AppConfig):
         from cases import notify_templates
 
         notify_templates.register()  # the messages cases send, with their shipped texts
+        from cases import hooks, selectors
+
+        hooks.register_case_panel(
+            key="survey", title="Satisfaction survey", template="cases/record/_survey_panel.html",
+            loader=lambda *, user, case: {
+                "survey": selectors.case_survey_for_user(user=user, case=case), "stars": range(1, 6),
+            },
+            order=90,
+        )

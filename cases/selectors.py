@@ -88,3 +88,17 @@ def task_template_item_list_for_user(*, user) -> QuerySet[TaskTemplateItem]:
     if not user.has_perm("cases.view_tasktemplateitem"):
         return TaskTemplateItem.objects.none()
     return TaskTemplateItem.objects.select_related("template", "assignment_group")
+
+
+# --- the portal's additions: catalog requests and surveys ------------------------------------------
+from cases.models import CaseSurvey, CatalogRequest  # noqa: E402
+
+
+def case_survey_for_user(*, user, case: Case) -> CaseSurvey | None:
+    """The survey of a case the user already reached through `case_list_for_user` (so in scope):
+    agents read it; the customer side reads its own case's answer."""
+    return CaseSurvey.objects.filter(case=case).select_related("respondent").first()
+
+
+def case_catalog_request_for_user(*, user, case: Case) -> CatalogRequest | None:
+    return CatalogRequest.objects.filter(case=case).first()

@@ -270,11 +270,11 @@ class CatalogItemVariableInline(ServiceInline):
 class CatalogItemAdmin(CatalogAdmin):
     create_service = services.catalog_item_create
     update_service = services.catalog_item_update
-    list_display = ["name", "category", "service_definition", "product", "order", "active"]
-    list_filter = ["active", "category"]
+    list_display = ["name", "category", "service_definition", "product", "order", "active", "owners_only"]
+    list_filter = ["active", "category", "owners_only"]
     list_select_related = ["service_definition", "product"]
     search_fields = ["name", "short_description", "category"]
-    autocomplete_fields = ["service_definition", "product"]
+    autocomplete_fields = ["service_definition", "product", "accounts"]
     inlines = [CatalogItemVariableInline]
 
 

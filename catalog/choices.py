@@ -14,9 +14,14 @@ class ServiceType(models.TextChoices):
 
 class VariableKind(models.TextChoices):
     TEXT = "text", "Text"
-    NUMBER = "number", "Number"
+    MULTILINE = "multiline", "Multi-line text"
+    INTEGER = "integer", "Whole number"
+    DECIMAL = "decimal", "Decimal number"
+    NUMBER = "number", "Number"  # the first kind, kept: a decimal under its older name
     DATE = "date", "Date"
     CHOICE = "choice", "Choice"
+    BOOLEAN = "boolean", "Yes/no"
+    EMAIL = "email", "Email address"
     PRODUCT = "product", "Reference to a product"
     ASSET = "asset", "Reference to an asset"
 

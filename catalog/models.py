@@ -310,11 +310,28 @@ class CatalogItem(TimeStampedModel):
         ServiceDefinition, null=True, blank=True, on_delete=models.SET_NULL, related_name="catalog_items"
     )
     product = models.ForeignKey(Product, null=True, blank=True, on_delete=models.SET_NULL, related_name="catalog_items")
+    icon = models.CharField(
+        max_length=32, blank=True, help_text="A short text or an emoji shown on the item's card in the portal."
+    )
     order = models.PositiveIntegerField(default=100)
     active = models.BooleanField(default=True)
+    # Who may see it (reference 5.2 "customer criteria", kept simple): everyone, or only the
+    # customers of some accounts, and/or only those who own the item's product.
+    accounts = models.ManyToManyField(
+        Account, blank=True, related_name="+",
+        help_text="Only customers of these accounts (and accounts below them) see the item; empty: everyone.",
+    )
+    owners_only = models.BooleanField(
+        default=False, help_text="Only customers who own the item's product (a sold product or an asset) see it."
+    )
 
     class Meta:
         ordering = ["order", "name"]
+
+    def clean(self) -> None:
+        super().clean()
+        if self.owners_only and not self.product_id:
+            raise ValidationError({"owners_only": "Name the product whose owners may see the item."})
 
     def __str__(self) -> str:
         return self.name

@@ -15,7 +15,7 @@ from catalog.models import (
     ServiceDefinition,
     SoldProduct,
 )
-from catalog.permissions import owned_scope_q
+from catalog.permissions import catalog_item_visible_q, owned_product_q, owned_scope_q
 
 
 def _reference(qs: QuerySet, user, perm: str, **active) -> QuerySet:
@@ -40,13 +40,25 @@ def service_definition_list_for_user(*, user) -> QuerySet[ServiceDefinition]:
 
 
 def catalog_item_list_for_user(*, user) -> QuerySet[CatalogItem]:
-    qs = CatalogItem.objects.select_related("service_definition", "product").prefetch_related("variables")
-    return _reference(qs, user, "catalog.view_catalogitem")
+    """Internal roles: every item. Everyone else: the active items meant for them (all
+    customers, or their accounts, or owners of the item's product)."""
+    qs = CatalogItem.objects.select_related("service_definition", "product").prefetch_related("variables", "accounts")
+    if user.has_perm("catalog.view_catalogitem"):
+        return qs
+    return qs.filter(catalog_item_visible_q(user))
 
 
 def catalog_item_variable_list_for_user(*, user) -> QuerySet[CatalogItemVariable]:
     qs = CatalogItemVariable.objects.select_related("item")
-    return _reference(qs, user, "catalog.view_catalogitemvariable", item__active=True)
+    if user.has_perm("catalog.view_catalogitemvariable"):
+        return qs
+    return qs.filter(item__in=CatalogItem.objects.filter(catalog_item_visible_q(user)).values("pk"))
+
+
+def product_list_owned_by_user(*, user) -> QuerySet[Product]:
+    """The active products this person owns through sold products or assets in their scope (the
+    portal's "my products"). Internal users own nothing."""
+    return Product.objects.filter(owned_product_q(user), active=True).order_by("name")
 
 
 def schedule_list_for_user(*, user) -> QuerySet[Schedule]:

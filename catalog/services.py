@@ -7,6 +7,7 @@ import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
 from django.db import models, transaction
 
 from catalog import hooks
@@ -250,7 +251,7 @@ def catalog_item_variable_delete(*, actor, instance: CatalogItemVariable) -> Non
 
 def catalog_item_answers_clean(*, item: CatalogItem, answers: dict, user) -> dict:
     """Validate and type the answers to a catalog item's variables. Returns {name: value} with
-    numbers as Decimal, dates as date and references as the referenced object's id. Product and
+    whole numbers as int, decimals as Decimal, dates as date, yes/no as bool, and references as the referenced object's id. Product and
     asset references are checked against what `user` may see. Raises ValidationError naming
     every wrong variable."""
     from catalog import selectors
@@ -277,9 +278,15 @@ def catalog_item_answers_clean(*, item: CatalogItem, answers: dict, user) -> dic
 
 def _answer_clean(variable: CatalogItemVariable, raw, user, selectors):
     kind = variable.kind
-    if kind == VariableKind.TEXT:
+    if kind in (VariableKind.TEXT, VariableKind.MULTILINE):
+        if isinstance(raw, (dict, list)):
+            raise ValidationError("Give text.")
         return str(raw)
-    if kind == VariableKind.NUMBER:
+    if kind == VariableKind.INTEGER:
+        if isinstance(raw, bool) or not _is_integer(raw):
+            raise ValidationError(f"'{raw}' is not a whole number.")
+        return int(str(raw).strip())
+    if kind in (VariableKind.NUMBER, VariableKind.DECIMAL):
         try:
             value = Decimal(str(raw))
         except InvalidOperation:
@@ -288,6 +295,8 @@ def _answer_clean(variable: CatalogItemVariable, raw, user, selectors):
             raise ValidationError(f"'{raw}' is not a number.")
         return value
     if kind == VariableKind.DATE:
+        if isinstance(raw, datetime.date):
+            return raw
         try:
             return datetime.date.fromisoformat(str(raw))
         except ValueError:
@@ -296,6 +305,18 @@ def _answer_clean(variable: CatalogItemVariable, raw, user, selectors):
         if raw not in variable.choices:
             raise ValidationError(f"'{raw}' is not one of {', '.join(variable.choices)}.")
         return raw
+    if kind == VariableKind.BOOLEAN:
+        value = _boolean(raw)
+        if variable.required and value is not True:  # a required yes/no is a confirmation
+            raise ValidationError(f"'{variable.label}' must be confirmed.")
+        return value
+    if kind == VariableKind.EMAIL:
+        value = str(raw).strip()
+        try:
+            validate_email(value)
+        except ValidationError:
+            raise ValidationError(f"'{raw}' is not an email address.") from None
+        return value
     selector = selectors.product_list_for_user if kind == VariableKind.PRODUCT else selectors.asset_list_for_user
     if isinstance(raw, bool) or not (str(raw).isascii() and str(raw).isdigit()):  # int(True), int(2.7) pass
         raise ValidationError(f"'{raw}' is not an id.")
@@ -303,3 +324,24 @@ def _answer_clean(variable: CatalogItemVariable, raw, user, selectors):
     if not selector(user=user).filter(pk=pk).exists():
         raise ValidationError(f"No {kind} with id {pk}.")
     return pk
+
+
+def _is_integer(raw) -> bool:
+    if isinstance(raw, int):
+        return True
+    text = str(raw).strip()
+    return text.lstrip("-").isascii() and text.lstrip("-").isdigit() and text.count("-") <= 1 and not text.endswith("-")
+
+
+_TRUE, _FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
+
+
+def _boolean(raw) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValidationError(f"'{raw}' is not yes or no (true/false).")

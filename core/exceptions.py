@@ -43,3 +43,14 @@ class UnsupportedFileType(Exception):
         self.detected, self.allowed, self.field = detected, sorted(allowed), field
         self.detail = f"Files of type {detected} are not accepted. Accepted types: {', '.join(self.allowed)}."
         super().__init__(self.detail)
+
+
+class LimitExceeded(Exception):
+    """A usage limit was reached (the consumer limits of reference 3.1): the API answers 429 and
+    the portal shows the message with status 429."""
+
+    code = "rate_limited"
+
+    def __init__(self, detail: str, *, limit: int):
+        self.detail, self.limit = detail, limit
+        super().__init__(detail)

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from cases.api import attachments, escalations, parties, routing, slas, templates, views, work
+from cases.api import attachments, escalations, parties, portal, routing, slas, templates, views, work
 
 router = SimpleRouter()
 router.register("case-types", views.CaseTypeViewSet, basename="case-type")
@@ -39,6 +39,8 @@ urlpatterns = router.urls + [
     path("cases/<str:pk>/clear-attention/", escalations.CaseClearAttentionView.as_view(), name="case-clear-attention"),
     path("cases/<str:pk>/time/", escalations.CaseTimeView.as_view(), name="case-time"),
     path("cases/<str:pk>/blocked-by/", escalations.CaseBlockedByView.as_view(), name="case-blocked-by"),
+    path("cases/<str:pk>/survey/", portal.CaseSurveyView.as_view(), name="case-survey"),
+    path("catalog-items/<str:pk>/submit/", portal.CatalogItemSubmitView.as_view(), name="catalog-item-submit"),
     # After the router: its named sub-resources (comments, activity, assign, ...) match first.
     path("cases/<str:pk>/<slug:action_name>/", views.CaseActionView.as_view(), name="case-action"),
 ]

@@ -25,3 +25,4 @@ from cases.models.escalations import (  # noqa: F401
     EscalationTemplate,
 )
 from cases.models.lists import CaseListName, SavedCaseFilter  # noqa: F401,E402
+from cases.models.portal import CaseSurvey, CatalogRequest  # noqa: F401,E402

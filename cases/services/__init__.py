@@ -10,3 +10,6 @@ from cases.services.parties import *  # noqa: F401,F403
 from cases.services.templates import *  # noqa: F401,F403
 from cases.services.slas import *  # noqa: F401,F403,E402
 from cases.services.lists import *  # noqa: F401,F403,E402
+from cases.services.limits import *  # noqa: F401,F403,E402
+from cases.services.catalog_submit import *  # noqa: F401,F403,E402
+from cases.services.surveys import *  # noqa: F401,F403,E402

@@ -18,6 +18,7 @@ from django.utils import timezone
 from cases import events, hooks, permissions
 from cases.choices import Actor, EventKind, StateCategory
 from cases.models import Case, CaseAttachment
+from cases.services import limits
 from cases.services.cases import case_lock_for_change
 from core.exceptions import FileTooLarge, UnsupportedFileType
 
@@ -156,6 +157,8 @@ def attachment_add(*, actor, case: Case, uploaded_file, customer_visible: bool =
         raise PermissionDenied("You cannot add attachments to this case.")
     if kind == Actor.CUSTOMER and not customer_visible:
         raise PermissionDenied("Only agents add internal attachments.")
+    if kind == Actor.CUSTOMER:
+        limits.limit_check_attachment(actor, case)
     if uploaded_file is None:
         raise ValidationError({"file": "Choose a file to attach."})
 

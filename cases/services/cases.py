@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases import events, hooks, permissions, permissions_escalations
-from cases.services import notify
+from cases.services import limits, notify
 from cases.choices import AUDITED_FIELDS, PRIORITY_MATRIX, EventKind, StateCategory
 from cases.models import Case, CaseType, CaseTypeField, Lifecycle, LifecycleState
 from core.exceptions import Conflict, InvalidTransition
@@ -180,6 +180,7 @@ def case_create(*, actor, short_description: str, channel: str = "web", **fields
     now = timezone.now()
     if actor is not None and not permissions.can_create_case(actor):
         raise PermissionDenied("You cannot open cases.")
+    limits.limit_check_new_case(actor)
     customer = actor is not None and not is_internal(actor)
     allowed = CUSTOMER_CREATE_FIELDS if customer else AGENT_FIELDS
     refused = sorted(set(fields) - set(allowed))

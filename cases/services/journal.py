@@ -6,7 +6,7 @@ from django.utils import timezone
 from cases import events, hooks, permissions
 from cases.choices import Actor, EventKind, StateCategory
 from cases.models import Case, CaseEvent, LifecycleTransition
-from cases.services import attention, notify
+from cases.services import attention, limits, notify
 from cases.services.cases import case_lock_for_change
 
 __all__ = ["case_comment_add", "case_work_note_add", "sender_kind"]
@@ -46,6 +46,8 @@ def case_comment_add(*, actor, case: Case, body: str, sender=None) -> CaseEvent:
     if kind is None:
         raise PermissionDenied("You cannot comment on this case.")
     author = actor if sender is None else sender_user(sender)
+    if kind == Actor.CUSTOMER:
+        limits.limit_check_comment(author, case)  # consumer limits (reference): portal, API and mail alike
     entry = events.case_event_record(case=case, kind=EventKind.COMMENT, actor=author, body=body)
     if sender is not None:
         events.case_event_record(

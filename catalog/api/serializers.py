@@ -220,11 +220,15 @@ class CatalogItemSerializer(serializers.ModelSerializer):
     service_definition = _optional(selectors.service_definition_list_for_user)
     product = _optional(selectors.product_list_for_user)
     variables = CatalogItemVariableNestedSerializer(many=True, read_only=True)
+    accounts = ScopedPrimaryKeyRelatedField(
+        selector=customer_selectors.account_list_for_user, many=True, required=False,
+        help_text="Only customers of these accounts see the item; empty: everyone.",
+    )
 
     class Meta:
         model = CatalogItem
-        fields = ["id", "name", "short_description", "description", "category", "service_definition", "product",
-                  "order", "active", "variables", *_STAMPS]
+        fields = ["id", "name", "short_description", "description", "category", "icon", "service_definition",
+                  "product", "order", "active", "accounts", "owners_only", "variables", *_STAMPS]
         read_only_fields = _STAMPS
 
 

@@ -233,6 +233,12 @@ PORTAL_LOGO_MAX_BYTES = env.int("PORTAL_LOGO_MAX_BYTES", default=512 * 1024)
 PORTAL_REGISTRATION_RATE_LIMIT = env.int("PORTAL_REGISTRATION_RATE_LIMIT", default=10)
 PORTAL_PASSWORD_RESET_RATE_LIMIT = env.int("PORTAL_PASSWORD_RESET_RATE_LIMIT", default=5)
 PORTAL_RATE_WINDOW_SECONDS = env.int("PORTAL_RATE_WINDOW_SECONDS", default=3600)
+# Consumer limits (reference 3.1 and 12, "unified consumer"): new cases a consumer may open in
+# 24 hours, comments they may add to one case in 24 hours, attachments they may add to one record.
+# Enforced in the cases services, so the API (429), the portal (429) and email agree; 0: no limit.
+CONSUMER_MAX_NEW_CASES_DAILY = env.int("CONSUMER_MAX_NEW_CASES_DAILY", default=10)
+CONSUMER_MAX_COMMENTS_PER_CASE_DAILY = env.int("CONSUMER_MAX_COMMENTS_PER_CASE_DAILY", default=25)
+CONSUMER_MAX_ATTACHMENTS_PER_RECORD = env.int("CONSUMER_MAX_ATTACHMENTS_PER_RECORD", default=5)
 # Routing: seconds an agent has to accept or reject an offered case before it goes to the next agent.
 ROUTING_OFFER_TIMEOUT_SECONDS = env.int("ROUTING_OFFER_TIMEOUT_SECONDS", default=120)
 # Auto-close of resolved cases (reference 2.2; cases.services.autoclose). On by default here,

@@ -6,7 +6,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from core.exceptions import Conflict, FileTooLarge, InvalidTransition, UnsupportedFileType
+from core.exceptions import Conflict, FileTooLarge, InvalidTransition, LimitExceeded, UnsupportedFileType
 
 
 def _validation_errors(exc: DjangoValidationError) -> dict | list:
@@ -24,6 +24,9 @@ def api_exception_handler(exc, context):
         return Response(body, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, Conflict):
         return Response({"detail": exc.detail, "code": exc.code}, status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, LimitExceeded):
+        body = {"detail": exc.detail, "code": exc.code, "limit": exc.limit}
+        return Response(body, status=status.HTTP_429_TOO_MANY_REQUESTS)
     if isinstance(exc, FileTooLarge):
         body = {"detail": exc.detail, "code": exc.code, "limit": exc.limit, "errors": {exc.field: [exc.detail]}}
         return Response(body, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)

@@ -87,10 +87,14 @@ def spread(world):
             f.EntitlementFactory(asset=asset, **({"account": None} | owner)),
         ]
     item = f.CatalogItemFactory(active=False)
+    acme_item = f.CatalogItemFactory()
+    acme_item.accounts.set([world.account])
+    owners_item = f.CatalogItemFactory(product=product, owners_only=True)
     span = f.ScheduleSpanFactory()
     rows += [
         f.ProductFactory(active=False), f.ServiceDefinitionFactory(), f.ServiceDefinitionFactory(active=False),
         item, f.CatalogItemVariableFactory(item=item), f.CatalogItemVariableFactory(),
+        acme_item, f.CatalogItemVariableFactory(item=acme_item), owners_item,
         span.schedule, span, f.HolidayFactory(schedule=span.schedule, date=datetime.date(2026, 12, 25)),
         f.CaseTypeFactory(), f.CaseTypeFactory(active=False),
         f.ContactRelationshipFactory(contact=world.contacts["customer"], account=world.child_account),

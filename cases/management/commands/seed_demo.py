@@ -390,6 +390,30 @@ class Command(BaseCommand):
         quote_item = item("Ask for a quote", category="Sales", service_definition=quote, order=40)
         variable(quote_item, "product", "Product", "product", required=True, order=1)
         variable(quote_item, "quantity", "Quantity", "number", required=True, order=2)
+        part_item = item("Request a replacement part", short_description="A spare for a device you own",
+                         category="Hardware", service_definition=repair, icon="🔧", order=15)
+        variable(part_item, "asset", "For which device?", "asset", order=1)
+        variable(part_item, "part", "Which part?", "text", required=True, order=2,
+                 help_text="The name or number on the part, if you know it.")
+        variable(part_item, "quantity", "How many?", "integer", required=True, order=3)
+        variable(part_item, "needed_by", "Needed by", "date", order=4)
+        variable(part_item, "ship_to", "Send tracking details to", "email", order=5)
+        billing_service = service("Billing", "general", 50, [])
+        billing = item("Report a billing problem", short_description="A wrong or unexpected invoice",
+                       category="Billing", service_definition=billing_service, icon="🧾", order=50)
+        variable(billing, "invoice", "Invoice number", "text", required=True, order=1)
+        variable(billing, "amount", "Amount in question", "decimal", order=2)
+        variable(billing, "problem", "What is wrong?", "choice", required=True, order=3,
+                 choices=["Charged twice", "Wrong amount", "Unknown charge", "Other"])
+        variable(billing, "details", "Details", "multiline", order=4)
+        site = item("Onboard a new site", short_description="Bring a new office onto your contract",
+                    category="Accounts", service_definition=access, icon="🏢", order=35)
+        variable(site, "site_name", "Site name", "text", required=True, order=1)
+        variable(site, "address", "Address", "multiline", required=True, order=2)
+        variable(site, "go_live", "Go-live date", "date", required=True, order=3)
+        variable(site, "seats", "Number of people", "integer", order=4)
+        variable(site, "needs_hardware", "Needs hardware shipped", "boolean", order=5)
+        variable(site, "contact_email", "Site contact's email", "email", order=6)
 
     # --- cases -----------------------------------------------------------------------------------
     def cases(self, users, groups, accounts):

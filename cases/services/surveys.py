@@ -1,0 +1,47 @@
+"""The customer satisfaction survey: one per case, ever (reference 6: offered after the customer
+accepts the solution or closes the case; skippable). We offer it while the case is resolved or
+closed, to the customer side only; a second answer is refused with 409."""
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+
+from cases import permissions
+from cases.choices import Actor, StateCategory
+from cases.models import Case, CaseSurvey
+from core.exceptions import Conflict
+
+__all__ = ["case_survey_submit", "case_survey_offered"]
+
+SURVEY_STATES = (StateCategory.RESOLVED, StateCategory.CLOSED)
+
+
+def case_survey_offered(case: Case, user) -> bool:
+    """Whether the page should offer the survey to this user now."""
+    return (
+        case.state_category in SURVEY_STATES
+        and not CaseSurvey.objects.filter(case_id=case.pk).exists()
+        and permissions.actor_kind(user, case) == Actor.CUSTOMER
+    )
+
+
+@transaction.atomic
+def case_survey_submit(*, actor, case: Case, rating, comment: str = "") -> CaseSurvey:
+    case = Case.objects.select_for_update(of=("self",)).get(pk=case.pk)
+    if permissions.actor_kind(actor, case) != Actor.CUSTOMER:
+        raise PermissionDenied("Only the customer side answers the satisfaction survey.")
+    if case.state_category not in SURVEY_STATES:
+        raise Conflict(f"The survey opens once {case.number} is resolved or closed.")
+    if CaseSurvey.objects.filter(case=case).exists():
+        raise Conflict(f"The survey of {case.number} has already been answered.")
+    try:
+        rating = 0 if isinstance(rating, bool) else int(rating)
+    except (TypeError, ValueError):
+        rating = 0
+    if not 1 <= rating <= 5:
+        raise ValidationError({"rating": "Rate from 1 (poor) to 5 (excellent)."})
+    try:
+        with transaction.atomic():
+            return CaseSurvey.objects.create(
+                case=case, respondent=actor, rating=rating, comment=(comment or "").strip()
+            )
+    except IntegrityError:  # the row lock makes this unlikely; the unique case keeps it true
+        raise Conflict(f"The survey of {case.number} has already been answered.") from None
