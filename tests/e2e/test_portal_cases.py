@@ -10,8 +10,7 @@ from cases.models import Case, CaseSurvey
 from tests.e2e.conftest import PHONE, shot
 from tests.portal.cases.conftest import RESOLVE, catalog_item, service_and_type  # noqa: F401 (fixtures)
 
-pytestmark = [pytest.mark.e2e, pytest.mark.services, pytest.mark.django_db(transaction=True),
-              pytest.mark.urls("tests.portal.cases.urls")]
+pytestmark = [pytest.mark.e2e, pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 
 def test_customer_submits_from_the_catalog_comments_accepts_and_answers_the_survey(

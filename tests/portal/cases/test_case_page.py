@@ -7,7 +7,7 @@ from cases import services
 from cases.models import CaseSurvey
 from tests.portal.cases.conftest import RESOLVE, act
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.portal.cases.urls")]
+pytestmark = pytest.mark.django_db
 
 
 def page(client, case):

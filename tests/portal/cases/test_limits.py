@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from cases import services
 from core.exceptions import LimitExceeded
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.portal.cases.urls")]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

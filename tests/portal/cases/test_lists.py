@@ -4,7 +4,7 @@ import pytest
 from cases import services
 from tests.portal.cases.conftest import act
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.portal.cases.urls")]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import pytest
 from tests.matrix import assert_status, persona_matrix
 from tests.portal.cases.conftest import act  # noqa: F401
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.portal.cases.urls")]
+pytestmark = pytest.mark.django_db
 
 PAGE = dict(anonymous=302, other_customer=200, customer=200, customer_admin=200, partner=200,
             agent=404, manager=404, admin=404)

@@ -7,7 +7,7 @@ from cases.models import Case, CatalogRequest
 from catalog import services as catalog_services
 from tests.factories import ProductFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.portal.cases.urls")]
+pytestmark = pytest.mark.django_db
 
 ANSWERS = {"item-v_part": "Fuser", "item-v_quantity": "2", "item-v_needed_by": "2026-12-01",
            "item-v_colour": "black", "item-v_urgent": "on", "item-v_notify": "boss@example.com",
