@@ -4,6 +4,13 @@ from django.urls import include, path
 
 from cases.views import dashboards as case_dashboards
 from core import views as core_views
+from portal.views.account import home_for
+
+
+class SignInView(auth_views.LoginView):
+    def get_default_redirect_url(self):
+        return home_for(self.request.user)
+
 
 admin.site.site_header = "Casedesk admin console"
 admin.site.site_title = "Casedesk admin"
@@ -11,7 +18,8 @@ admin.site.index_title = "Customers, products, people and access"
 
 urlpatterns = [
     path("", case_dashboards.workspace_home, name="home"),  # the workspace home: the agent dashboard
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    # One sign-in for everybody: staff land in the workspace, customers in the portal.
+    path("login/", SignInView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz/", core_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),

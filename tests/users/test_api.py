@@ -211,3 +211,13 @@ def test_inactive_user_cannot_get_token(api_as, world):
     services.user_update(actor=None, instance=user, is_active=False, password=STRONG)
     response = APIClient().post("/api/v1/auth/token/", {"username": "gone", "password": STRONG})
     assert response.status_code == 400
+
+
+def test_a_temporary_password_gets_no_token_until_it_is_changed(world):
+    user = user_with_roles("customer", username="newcomer")
+    temporary = services.user_password_temporary_set(actor=None, user=user)
+    response = APIClient().post("/api/v1/auth/token/", {"username": "newcomer", "password": temporary})
+    assert response.status_code == 403 and response.data["code"] == "password_change_required"
+    services.user_password_change(actor=user, user=user, password=STRONG)
+    response = APIClient().post("/api/v1/auth/token/", {"username": "newcomer", "password": STRONG})
+    assert response.status_code == 200 and response.data["token"]

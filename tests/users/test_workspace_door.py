@@ -53,3 +53,12 @@ def test_login_page_signs_a_person_in_and_out(client, world):
 def test_login_refuses_a_wrong_password(client, world):
     answer = client.post("/login/", {"username": world.users["agent"].username, "password": "nope"})
     assert answer.status_code == 200 and b"didn't match" in answer.content
+
+
+@pytest.mark.parametrize("persona, home", [("agent", "/"), ("manager", "/"), ("customer", "/portal/"), ("partner", "/portal/")])
+def test_one_sign_in_sends_staff_to_the_workspace_and_customers_to_the_portal(client, world, persona, home):
+    user = world.users[persona]
+    user.set_password("pw-sign-in-1")
+    user.save()
+    answer = client.post("/login/", {"username": user.username, "password": "pw-sign-in-1"})
+    assert answer.status_code == 302 and answer["Location"] == home
