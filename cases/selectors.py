@@ -2,6 +2,7 @@ from django.db.models import QuerySet
 
 from cases import permissions
 from cases.models import Case, CaseEvent, CaseType, Lifecycle, LifecycleTransition
+from core.refcache import Reference
 
 
 def case_type_list_for_user(*, user) -> QuerySet[CaseType]:
@@ -32,12 +33,24 @@ def lifecycle_list_for_user(*, user) -> QuerySet[Lifecycle]:
     return qs if user.has_perm("cases.view_lifecycle") else qs.none()
 
 
+def _load_transitions() -> dict[tuple[int, str], list[LifecycleTransition]]:
+    table: dict[tuple[int, str], list[LifecycleTransition]] = {}
+    for transition in LifecycleTransition.objects.select_related("source", "target"):  # Meta: lifecycle, order, id
+        table.setdefault((transition.lifecycle_id, transition.source.code), []).append(transition)
+    return table
+
+
+# Every lifecycle's transitions by source state, cached per process (core.refcache): read by every
+# action, every record page and every case the API answers with its allowed actions.
+TRANSITIONS = Reference(
+    "cases.transitions", _load_transitions,
+    models=("cases.LifecycleTransition", "cases.LifecycleState", "cases.Lifecycle"),
+)
+
+
 def transitions_from(*, case: Case) -> list[LifecycleTransition]:
-    return list(
-        LifecycleTransition.objects.filter(lifecycle_id=case.lifecycle_id, source__code=case.state).select_related(
-            "source", "target"
-        )
-    )
+    """The transitions out of the case's state in its lifecycle, in order (shared: read only)."""
+    return list(TRANSITIONS.get().get((case.lifecycle_id, case.state), ()))
 
 
 # --- related parties, merges, children, task templates -------------------------------------------

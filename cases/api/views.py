@@ -2,6 +2,7 @@ from rest_framework.permissions import IsAuthenticated
 
 from cases import selectors, services
 from cases.api import serializers as s
+from cases.api.escalation_summary import CACHE as ESCALATIONS
 from core.api.permissions import CanCreate
 from core.api.views import ScopedServiceViewSet
 
@@ -68,7 +69,10 @@ class CaseViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMode
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         fields.pop("version", None)
-        return self._answer(services.case_create(actor=request.user, **fields), status.HTTP_201_CREATED)
+        case = services.case_create(actor=request.user, **fields)
+        context = self.get_serializer_context()
+        context[ESCALATIONS] = {"ids": {case.pk}, "rows": {}}  # a case just opened has no escalation
+        return Response(s.CaseDetailSerializer(case, context=context).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.CaseWriteSerializer, responses=s.CaseDetailSerializer)
     def partial_update(self, request, pk=None):

@@ -5,8 +5,9 @@ from django.utils import timezone
 
 from cases import events, hooks, permissions
 from cases.choices import Actor, EventKind, StateCategory
-from cases.models import Case, CaseEvent, LifecycleTransition
+from cases.models import Case, CaseEvent
 from cases.services import attention, limits, notify
+from cases.selectors import transitions_from
 from cases.services.cases import case_lock_for_change
 
 __all__ = ["case_comment_add", "case_work_note_add", "sender_kind"]
@@ -72,9 +73,9 @@ def customer_reply_reopens(case: Case, actor) -> None:
     came by mail from a person the caller already checked (the system takes the transition)."""
     from cases.services.lifecycle import case_act
 
-    has_reply = LifecycleTransition.objects.filter(
-        lifecycle_id=case.lifecycle_id, action="info-received", source__code=case.state, actor=Actor.CUSTOMER
-    ).exists()
+    has_reply = any(
+        t.action == "info-received" and t.actor == Actor.CUSTOMER for t in transitions_from(case=case)
+    )
     if has_reply:
         case_act(actor=actor, case=case, action="info-received", system=actor is None)
 

@@ -13,6 +13,7 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed
 from cases import events, hooks, permissions
 from cases.choices import Actor, EventKind, ResolutionCode, StateCategory
 from cases.models import Case, LifecycleTransition
+from cases.selectors import transitions_from
 from cases.services import attention, autoclose, notify, work
 from cases.services.cases import case_lock_for_change
 from core.exceptions import Conflict, InvalidTransition
@@ -28,9 +29,7 @@ def case_transitions_for(case: Case, user) -> list[LifecycleTransition]:
     kind = permissions.actor_kind(user, case)
     if kind is None or case.is_read_only:
         return []
-    rows = LifecycleTransition.objects.filter(lifecycle_id=case.lifecycle_id, source__code=case.state).select_related(
-        "source", "target"
-    )
+    rows = transitions_from(case=case)
     return [t for t in rows if t.actor in (kind, Actor.ANY) and _actor_specific_ok(t, case, user)]
 
 
@@ -55,11 +54,7 @@ def case_act(*, actor, case: Case, action: str, system: bool = False, **inputs) 
     kind = SYSTEM if system and actor is None else permissions.actor_kind(actor, case)
     if kind is None:
         raise PermissionDenied("You cannot act on this case.")
-    here = list(
-        LifecycleTransition.objects.filter(
-            lifecycle_id=case.lifecycle_id, action=action, source__code=case.state
-        ).select_related("source", "target")
-    )
+    here = [t for t in transitions_from(case=case) if t.action == action]
     if not here:
         raise InvalidTransition(action=action, state=case.state, allowed=case_allowed_actions(case, actor))
     mine = [t for t in here if t.actor in (kind, Actor.ANY) or kind == SYSTEM]
