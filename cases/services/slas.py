@@ -346,7 +346,7 @@ def _notice_recipients(case: Case, pct: int) -> list[tuple[str, object]]:
     return people
 
 
-def _notice(task: TaskSla, pct: int, at: datetime.datetime, cache: dict) -> int:
+def _notice(task: TaskSla, pct: int, at: datetime.datetime, cache: dict, batch: list) -> int:
     """The threshold's message (templates sla.50 / sla.75 / sla.100, internal) to each recipient,
     keyed `sla:<task sla id>:<pct>:<assignee|manager>`; threaded with the case's other mail."""
     from notifications.choices import Audience
@@ -367,7 +367,7 @@ def _notice(task: TaskSla, pct: int, at: datetime.datetime, cache: dict) -> int:
         sent += len(notification_fanout(
             event=f"sla.{pct}", recipients=[Recipient(Audience.INTERNAL, user=user)],
             contexts={Audience.INTERNAL: context}, dedupe=f"sla:{task.pk}:{pct}", tag=role, related=task,
-            thread=case_thread(case), subject_tag=case.number, cache=cache,
+            thread=case_thread(case), subject_tag=case.number, cache=cache, batch=batch,
         ))
     return sent
 
@@ -398,12 +398,14 @@ def sla_due_query(now: datetime.datetime, batch_size: int):
 
 
 def _scan_batch(now: datetime.datetime, batch_size: int, calendars: sla_calendars) -> tuple[int, int]:
+    from notifications.services import notification_write_batch  # the outbox (below cases)
+
     with transaction.atomic():
         due = list(sla_due_query(now, batch_size))
         if not due:
             return 0, 0
         calendars.load({t.schedule_id for t in due})
-        notices, breached_cases, cache = 0, set(), {}  # cache: templates and preferences, once per batch
+        breached_cases, cache, outbox = set(), {}, []  # cache: templates and preferences, once per batch
         for task in due:
             calendar = calendars.get(task.schedule_id)
             for pct in THRESHOLDS:
@@ -412,7 +414,7 @@ def _scan_batch(now: datetime.datetime, batch_size: int, calendars: sla_calendar
                 at = task.threshold_at(calendar, pct)
                 if at is None or at > now:
                     break
-                notices += _notice(task, pct, at, cache)
+                _notice(task, pct, at, cache, outbox)
                 task.notified_pct = pct
                 if pct == 100:
                     task.has_breached = True
@@ -421,6 +423,7 @@ def _scan_batch(now: datetime.datetime, batch_size: int, calendars: sla_calendar
             upcoming = [p for p in THRESHOLDS if p > task.notified_pct]
             task.next_check_at = task.threshold_at(calendar, upcoming[0]) if upcoming else None
             task.updated_at = now
+        notices = len(notification_write_batch(outbox))  # commits with the thresholds that caused them
         _save_scanned(due)
         if breached_cases:
             Case.objects.filter(pk__in=breached_cases, made_sla=True).update(made_sla=False)

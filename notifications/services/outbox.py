@@ -16,7 +16,8 @@ from notifications.models import Notification
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "notification_enqueue", "notification_write", "notification_requeue_due", "notification_resend",
+    "notification_enqueue", "notification_write", "notification_build", "notification_write_batch",
+    "notification_requeue_due", "notification_resend",
     "notification_release", "notification_send",
 ]
 
@@ -62,22 +63,13 @@ def notification_write(
     hold: bool = False,
 ) -> tuple[Notification, bool]:
     """notification_enqueue, also saying whether the row is new (False: the dedupe key was taken)."""
-    to_address = to_address or getattr(recipient, "email", "") or ""
-    if recipient is None and not to_address:
-        raise ValidationError({"to_address": "A notification needs a recipient or an address."})
-    state = NotificationState.HELD if hold else NotificationState.PENDING
-    row = Notification(
-        event=event, subject=subject[:255], body=body, recipient=recipient, to_address=to_address,
-        dedupe_key=dedupe_key or None, related=_related_ref(related), headers=headers or {}, audience=audience,
-        # Fixed when the row is written, so a retry after a crash resends the same message (mail
-        # clients fold copies with one Message-ID) and replies can thread to it.
-        message_id=make_msgid(domain=settings.NOTIFICATION_MESSAGE_ID_DOMAIN),
-        next_attempt_at=None if hold else timezone.now() + timedelta(seconds=settings.NOTIFICATION_REQUEUE_AFTER_SECONDS),
-        state=state,  # a protected FSM field may be set once, when the row is built
+    row = notification_build(
+        event=event, subject=subject, body=body, recipient=recipient, to_address=to_address, dedupe_key=dedupe_key,
+        related=related, headers=headers, audience=audience, hold=hold,
     )
     if dedupe_key:
         # INSERT ... ON CONFLICT DO NOTHING, then read the row back: two round trips and no
-        # savepoint, whoever wrote the key first (the beat's scans enqueue hundreds at a time).
+        # savepoint, whoever wrote the key first.
         Notification.objects.bulk_create([row], ignore_conflicts=True)
         saved = Notification.objects.get(dedupe_key=dedupe_key)
         if saved.message_id != row.message_id:  # it was there already: exactly once
@@ -88,6 +80,54 @@ def notification_write(
     if not hold:
         transaction.on_commit(lambda pk=row.pk: _queue(pk))
     return row, True
+
+
+def notification_build(
+    *,
+    event: str,
+    subject: str,
+    body: str,
+    recipient=None,
+    to_address: str = "",
+    dedupe_key: str | None = None,
+    related: models.Model | None = None,
+    headers: dict | None = None,
+    audience: str = "",
+    hold: bool = False,
+) -> Notification:
+    """One outbox row, checked and built but not saved (`notification_write_batch` saves many)."""
+    to_address = to_address or getattr(recipient, "email", "") or ""
+    if recipient is None and not to_address:
+        raise ValidationError({"to_address": "A notification needs a recipient or an address."})
+    state = NotificationState.HELD if hold else NotificationState.PENDING
+    return Notification(
+        event=event, subject=subject[:255], body=body, recipient=recipient, to_address=to_address,
+        dedupe_key=dedupe_key or None, related=_related_ref(related), headers=headers or {}, audience=audience,
+        # Fixed when the row is written, so a retry after a crash resends the same message (mail
+        # clients fold copies with one Message-ID) and replies can thread to it.
+        message_id=make_msgid(domain=settings.NOTIFICATION_MESSAGE_ID_DOMAIN),
+        next_attempt_at=None if hold else timezone.now() + timedelta(seconds=settings.NOTIFICATION_REQUEUE_AFTER_SECONDS),
+        state=state,  # a protected FSM field may be set once, when the row is built
+    )
+
+
+def notification_write_batch(rows: list[Notification]) -> list[Notification]:
+    """Save many built rows (`notification_build`) in the caller's transaction, in two statements
+    whatever their number: one INSERT ... ON CONFLICT DO NOTHING for all of them, one read of their
+    dedupe keys. A key already used keeps its first row, so nothing is sent twice. Returns the
+    rows written now; those not held are queued after commit. For the beat's scans, which write
+    hundreds of notices at a time."""
+    keyed = [row for row in rows if row.dedupe_key]
+    written = Notification.objects.bulk_create([row for row in rows if not row.dedupe_key])
+    if keyed:
+        Notification.objects.bulk_create(keyed, ignore_conflicts=True)
+        saved = {n.dedupe_key: n for n in Notification.objects.filter(dedupe_key__in={r.dedupe_key for r in keyed})}
+        mine = {row.dedupe_key: saved[row.dedupe_key] for row in keyed if saved[row.dedupe_key].message_id == row.message_id}
+        written += mine.values()
+    for row in written:
+        if row.state != NotificationState.HELD:
+            transaction.on_commit(lambda pk=row.pk: _queue(pk))
+    return written
 
 
 def _queue(notification_id: int) -> None:

@@ -45,6 +45,26 @@ def test_a_dedupe_key_makes_a_message_exactly_once(world, queued, django_capture
     assert queued.call_count == 1
 
 
+def test_a_batch_is_written_in_two_statements_and_keeps_exactly_once(
+    world, queued, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        enqueue(world, dedupe_key="sla:9:50:assignee")  # already there: not written again
+        build = lambda key, **kw: services.notification_build(  # noqa: E731
+            event="test.event", subject="S", body="B", recipient=world.user("agent"), dedupe_key=key, **kw
+        )
+        rows = [build("sla:9:50:assignee"), build("sla:9:75:assignee"), build("sla:9:75:assignee"),
+                build("sla:9:75:manager", hold=True), build(None)]
+        with django_assert_num_queries(3):  # the unkeyed rows, the keyed ones, the read of their keys
+            written = services.notification_write_batch(rows)
+    assert sorted(r.dedupe_key or "" for r in written) == ["", "sla:9:75:assignee", "sla:9:75:manager"]
+    assert Notification.objects.filter(dedupe_key__startswith="sla:9:").count() == 3
+    held = Notification.objects.get(dedupe_key="sla:9:75:manager")
+    assert held.state == NotificationState.HELD
+    queued_ids = {call.args[0] for call in queued.call_args_list}
+    assert held.pk not in queued_ids and len(queued_ids) == 3  # the first enqueue, 75 % and the unkeyed one
+
+
 def test_a_message_needs_somewhere_to_go(db):
     with pytest.raises(ValidationError) as exc:
         services.notification_enqueue(event="x", subject="s", body="b")
