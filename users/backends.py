@@ -1,5 +1,5 @@
 """Django's ModelBackend, with the group permissions loaded together with the user's role names
-(users.roles.load_groups): one query per request instead of two."""
+and the user's own permissions (users.roles.load_groups): one query per request instead of two."""
 from django.contrib.auth.backends import ModelBackend
 
 from users.roles import ROLES, load_groups
@@ -22,5 +22,6 @@ class RoleModelBackend(ModelBackend):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None or user_obj.is_superuser:
             return super().get_all_permissions(user_obj, obj)
         if not hasattr(user_obj, "_perm_cache"):
-            user_obj._perm_cache = {*self.get_user_permissions(user_obj), *self._get_group_permissions_cached(user_obj)}
+            groups = self._get_group_permissions_cached(user_obj)  # first: it loads the user's own too
+            user_obj._perm_cache = {*self.get_user_permissions(user_obj), *groups}
         return user_obj._perm_cache

@@ -84,3 +84,18 @@ def test_sync_roles_command_prints_each_role_with_its_permission_count():
         count = Group.objects.get(name=role).permissions.count()
         assert any(line.split()[0] == role and f"{count} permissions" in line for line in lines), role
     assert f"Synced {len(ROLES)} roles." in lines[-1]
+
+
+def test_a_permission_check_costs_one_query_with_the_users_own_permissions_included(world, django_assert_num_queries):
+    from django.contrib.auth.models import Permission
+
+    from users.models import User
+
+    user = User.objects.get(pk=world.users["agent"].pk)
+    extra = Permission.objects.get(codename="view_lifecycle", content_type__app_label="cases")
+    user.user_permissions.add(extra)
+    user = User.objects.get(pk=user.pk)
+    with django_assert_num_queries(1):
+        assert user.has_perm("cases.view_lifecycle")  # the user's own permission
+        assert user.has_perm("cases.view_case")  # a role's (group's) permission
+        assert not user.has_perm("cases.delete_lifecycle")
