@@ -16,8 +16,8 @@ The path of one message:
      `cases.services.case_comment_add` (so an awaiting-info case moves to open), attachments
      through `attachment_add` (its limits and sniffing; a refused file is recorded with the
      reason and the rest kept);
-   - a reply to a closed case: INBOUND_MAIL_CLOSED_CASE (`new_case`: a new case whose parent is
-     the closed one; `notice`: one message telling the sender, at most one per case and sender
+   - a reply to a closed case: INBOUND_MAIL_CLOSED_CASE (`new_case`: a follow-up case, the
+     closed one's child, each timeline naming the other; `notice`: one message telling the sender, at most one per case and sender
      a day);
    - new mail from a known sender: a case (channel email) or an email interaction, by the
      mailbox's `creates`;
@@ -345,12 +345,16 @@ def _case_fields(mailbox: Mailbox, person) -> dict:
     return fields
 
 
-def _new_case(message: InboundMessage, parsed: ParsedMail, person, *, actor=None, parent: Case | None = None) -> Case:
-    extra = {"parent": parent} if parent is not None else {}
-    case = case_services.case_create(
-        actor=actor, short_description=(parsed.subject or "(no subject)")[:160], description=_body(parsed),
-        channel="email", **_case_fields(message.mailbox, person), **extra,
-    )
+def _new_case(message: InboundMessage, parsed: ParsedMail, person, *, actor=None, follows: Case | None = None) -> Case:
+    """A case from the message; `follows`: the closed case it answered (a follow-up case)."""
+    fields = {
+        "short_description": (parsed.subject or "(no subject)")[:160], "description": _body(parsed),
+        "channel": "email", **_case_fields(message.mailbox, person),
+    }
+    if follows is not None:
+        case = case_services.case_follow_up_create(actor=actor, original=follows, via="a reply by email", **fields)
+    else:
+        case = case_services.case_create(actor=actor, **fields)
     message.case = case
     _attach(message, case, parsed, actor=actor, sender=None if actor is not None else person)
     return case
@@ -420,8 +424,8 @@ def _reply_to_case(message: InboundMessage, parsed: ParsedMail, case: Case, pers
             message.case = case
             _closed_case_notice(message, parsed, case)
             return S.PROCESSED, f"{case.number} is closed; the sender was told so (found by {how})."
-        new = _new_case(message, parsed, person, parent=case)
-        return S.PROCESSED, f"{case.number} is closed; opened {new.number} as its child (found by {how})."
+        new = _new_case(message, parsed, person, follows=case)
+        return S.PROCESSED, f"{case.number} is closed; opened {new.number} as its follow-up (found by {how})."
     message.comment = case_services.case_comment_add(actor=None, case=case, body=_body(parsed), sender=person)
     message.case = case
     _attach(message, case, parsed, sender=person)
