@@ -104,5 +104,8 @@ def test_the_contact_follows_the_case_opened_for_them(world, client_as):
     case = _new_case(client_as("customer_admin").post(
         "/portal/help/", {**HELP, "on_behalf_of": _contact_id(world, "customer")}
     ))
-    assert client_as("customer").get(f"/portal/cases/{case.number}/").status_code == 200
+    admin_page = client_as("customer_admin").get(f"/portal/cases/{case.number}/").content.decode()
+    assert "<dt>For</dt><dd>Dana Diaz</dd>" in admin_page
+    own_page = client_as("customer").get(f"/portal/cases/{case.number}/")
+    assert own_page.status_code == 200 and "<dt>For</dt>" not in own_page.content.decode()
     assert case.number in client_as("customer").get("/portal/cases/").content.decode()
