@@ -95,6 +95,8 @@ class EventKind(models.TextChoices):
     EMAIL = "email", "Email"
     TASK = "task", "Task or line"
     ROUTING = "routing", "Routing"
+    SURVEY = "survey", "Satisfaction survey"
+    FOLLOW_UP = "follow_up", "Follow-up"
 
 
 # Priority from impact x urgency (ServiceNow's default priority lookup).

@@ -31,6 +31,17 @@ def contact_list_for_user(*, user) -> QuerySet[Contact]:
     )
 
 
+def contact_list_on_behalf_for_user(*, user) -> QuerySet[Contact]:
+    """The other people this user may open a case for (reference 6: customer admins for contacts
+    of their accounts and child accounts, partners for contacts of related customer accounts):
+    the active contacts of `contact_list_for_user` minus their own. Empty for a plain customer or
+    a consumer. `cases.services.case_create` applies the same scope when the case is opened."""
+    return (
+        contact_list_for_user(user=user).filter(active=True).exclude(user=user)
+        .order_by("account__name", "last_name", "first_name", "pk")
+    )
+
+
 def consumer_list_for_user(*, user) -> QuerySet[Consumer]:
     qs = Consumer.objects.select_related("user")
     if user.has_perm("customers.view_consumer"):

@@ -185,7 +185,7 @@ class InboundMessageAdmin(ServiceAdmin):
     fields = [
         "mailbox", "state", "reason", "received_at", "processed_at", "attempts", "from_address", "from_name", "subject",
         "message_id", "source_key", "size", "contact", "consumer", "case", "comment", "interaction",
-        "attachments_kept", "attachment_errors", "raw_text",
+        "attachment_list", "attachments_kept", "attachment_errors", "raw_text",
     ]
     actions = ["reprocess_selected", "discard_selected"]
 

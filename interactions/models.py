@@ -312,6 +312,11 @@ class InboundMessage(FSMModelMixin, TimeStampedModel):
         default=list, blank=True, help_text="Attachments refused: [{name, reason}]; the rest was kept."
     )
     attachments_kept = models.PositiveSmallIntegerField(default=0)
+    attachment_list = models.JSONField(
+        null=True, blank=True, default=None,
+        help_text="The message's attachments as read: name, type and size of each (empty: none; "
+                  "null: not read yet, or stored before they were recorded).",
+    )
 
     class Meta:
         ordering = ["-received_at", "-id"]

@@ -2,6 +2,7 @@
 the `thread_*` and `mailbox_*` functions are system reads for the mail processor, which runs as
 no user and checks the sender's right to what it finds (cases.permissions.person_may_write)."""
 import re
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
@@ -10,12 +11,13 @@ from django.utils import timezone
 from cases.models import Case, CaseTask
 from interactions import permissions_mail
 from interactions.choices import InboundState
+from interactions.mail.parse import attachment_summary, parse_message
 from interactions.models import InboundMessage, Interaction, Mailbox
 from notifications.selectors import notification_related_for_message_ids
 
 __all__ = [
     "inbound_list_for_user", "inbound_triage_list_for_user", "inbound_get_for_user", "mailboxes_due",
-    "thread_case", "thread_interaction", "own_addresses", "TRIAGE_STATES",
+    "thread_case", "thread_interaction", "own_addresses", "TRIAGE_STATES", "interaction_mail_files_for_user",
 ]
 TRIAGE_STATES = (InboundState.HELD, InboundState.QUARANTINED)
 _CASE_ROOT = re.compile(r"^case-(CS\d+)@(.+)$", re.I)
@@ -45,6 +47,36 @@ def inbound_triage_list_for_user(*, user, state: str | None = None) -> QuerySet[
 
 def inbound_get_for_user(*, user, pk: int) -> InboundMessage:
     return inbound_list_for_user(user=user).get(pk=pk)
+
+
+@dataclass
+class MailFiles:
+    """The files of one inbound message of an interaction, as its record page lists them."""
+
+    message_id: int
+    subject: str
+    received_at: object
+    files: list[dict]
+
+
+def interaction_mail_files_for_user(*, user, interaction: Interaction) -> list[MailFiles]:
+    """The attachments of the inbound messages that fed an interaction (interactions hold no
+    files; these stay in the stored messages until a case is created from it), for its record
+    page. Read from the list recorded at processing, so the raw bytes are not loaded; a message
+    stored before the list was recorded is parsed once here (a read: nothing is saved)."""
+    if not permissions_mail.can_view_inbound(user):
+        return []
+    rows = list(
+        InboundMessage.objects.filter(interaction=interaction).exclude(attachment_list=[])
+        .only("id", "subject", "received_at", "attachment_list").order_by("received_at", "id")[:50]
+    )
+    unread = [row.pk for row in rows if row.attachment_list is None]
+    if unread:
+        raws = dict(InboundMessage.objects.filter(pk__in=unread).values_list("pk", "raw"))
+        for row in rows:
+            if row.pk in raws:
+                row.attachment_list = attachment_summary(parse_message(bytes(raws[row.pk])).attachments)
+    return [MailFiles(row.pk, row.subject, row.received_at, row.attachment_list) for row in rows if row.attachment_list]
 
 
 def mailboxes_due(*, now=None) -> list[int]:

@@ -498,7 +498,8 @@ def _transcript_text(interaction: Interaction) -> str:
 def interaction_create_case(*, actor, interaction: Interaction, short_description: str = "", **fields) -> Case:
     """Open a case from the interaction: prefilled with its person (contact or consumer, and
     account), the channel of its type and its subject; the conversation is copied to the case as
-    a work note, the interaction linked to the case and closed complete."""
+    a work note, the files of its inbound emails are attached (a refused one is named in a work
+    note), the interaction linked to the case and closed complete."""
     refused = sorted(set(fields) - set(CASE_FIELDS))
     if refused:
         raise ValidationError({name: "Not a field of a case created from an interaction." for name in refused})
@@ -527,6 +528,10 @@ def interaction_create_case(*, actor, interaction: Interaction, short_descriptio
         case_services.case_work_note_add(
             actor=actor, case=case, body=f"Conversation of {interaction.number} ({interaction.get_type_display()}):\n{transcript}"
         )
+    if interaction.type == InteractionType.EMAIL:  # its files, kept in the stored messages until now
+        from interactions.services_mail import inbound_attachments_to_case
+
+        inbound_attachments_to_case(actor=actor, interaction=interaction, case=case)
     InteractionRelatedRecord.objects.create(interaction=interaction, case=case, created_at=now, created_by=actor)
     for name in ("contact", "consumer", "account"):  # the person the agent identified, if it had none
         if getattr(interaction, f"{name}_id") is None and getattr(case, f"{name}_id") is not None:

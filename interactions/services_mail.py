@@ -16,11 +16,12 @@ The path of one message:
      `cases.services.case_comment_add` (so an awaiting-info case moves to open), attachments
      through `attachment_add` (its limits and sniffing; a refused file is recorded with the
      reason and the rest kept);
-   - a reply to a closed case: INBOUND_MAIL_CLOSED_CASE (`new_case`: a new case whose parent is
-     the closed one; `notice`: one message telling the sender, at most one per case and sender
+   - a reply to a closed case: INBOUND_MAIL_CLOSED_CASE (`new_case`: a follow-up case, the
+     closed one's child, each timeline naming the other; `notice`: one message telling the sender, at most one per case and sender
      a day);
    - new mail from a known sender: a case (channel email) or an email interaction, by the
-     mailbox's `creates`;
+     mailbox's `creates` (an interaction holds no files: they stay in the stored message, their
+     names show on its page, and they are attached to the case an agent creates from it);
    - an unknown sender: INBOUND_MAIL_UNKNOWN_SENDER (hold for an agent by default); a known
      sender who may not write to the case it names is held too.
    An unexpected error rolls the work back and quarantines the message with the error.
@@ -54,7 +55,7 @@ from customers.models import Consumer, Contact
 from interactions import permissions_mail, selectors_mail
 from interactions.choices import ClosedCasePolicy, InboundState, InteractionType, MailboxCreates, MailSourceKind
 from interactions.choices import UnknownSenderPolicy
-from interactions.mail.parse import ParsedMail, message_ids, parse_message
+from interactions.mail.parse import ParsedMail, attachment_summary, message_ids, parse_message
 from interactions.mail.quotes import strip_quoted
 from interactions.mail.sources import SourceError, imap_fetch, maildir_fetch
 from interactions.models import InboundMessage, Mailbox
@@ -67,6 +68,7 @@ log = logging.getLogger(__name__)
 __all__ = [
     "mailbox_create", "mailbox_update", "mailbox_password", "mailbox_poll", "mailbox_poll_request", "inbound_store", "inbound_process",
     "inbound_reprocess", "inbound_discard", "inbound_create_case_for", "inbound_requeue_stale",
+    "inbound_attachments_to_case",
 ]
 S = InboundState
 REQUEUE_AFTER = timedelta(minutes=2)
@@ -345,12 +347,16 @@ def _case_fields(mailbox: Mailbox, person) -> dict:
     return fields
 
 
-def _new_case(message: InboundMessage, parsed: ParsedMail, person, *, actor=None, parent: Case | None = None) -> Case:
-    extra = {"parent": parent} if parent is not None else {}
-    case = case_services.case_create(
-        actor=actor, short_description=(parsed.subject or "(no subject)")[:160], description=_body(parsed),
-        channel="email", **_case_fields(message.mailbox, person), **extra,
-    )
+def _new_case(message: InboundMessage, parsed: ParsedMail, person, *, actor=None, follows: Case | None = None) -> Case:
+    """A case from the message; `follows`: the closed case it answered (a follow-up case)."""
+    fields = {
+        "short_description": (parsed.subject or "(no subject)")[:160], "description": _body(parsed),
+        "channel": "email", **_case_fields(message.mailbox, person),
+    }
+    if follows is not None:
+        case = case_services.case_follow_up_create(actor=actor, original=follows, via="a reply by email", **fields)
+    else:
+        case = case_services.case_create(actor=actor, **fields)
     message.case = case
     _attach(message, case, parsed, actor=actor, sender=None if actor is not None else person)
     return case
@@ -377,7 +383,8 @@ def _new_interaction(message: InboundMessage, parsed: ParsedMail, person) -> Non
 def _note_unkept_files(message: InboundMessage, parsed: ParsedMail) -> str:
     if not parsed.attachments:
         return ""
-    return f" {len(parsed.attachments)} attachment(s) stay in the stored message (interactions hold no files)."
+    return (f" {len(parsed.attachments)} attachment(s) kept in the stored message; they are added to the case "
+            "an agent creates from the interaction.")
 
 
 def _reply_to_interaction(message: InboundMessage, parsed: ParsedMail, interaction, person) -> str:
@@ -420,8 +427,8 @@ def _reply_to_case(message: InboundMessage, parsed: ParsedMail, case: Case, pers
             message.case = case
             _closed_case_notice(message, parsed, case)
             return S.PROCESSED, f"{case.number} is closed; the sender was told so (found by {how})."
-        new = _new_case(message, parsed, person, parent=case)
-        return S.PROCESSED, f"{case.number} is closed; opened {new.number} as its child (found by {how})."
+        new = _new_case(message, parsed, person, follows=case)
+        return S.PROCESSED, f"{case.number} is closed; opened {new.number} as its follow-up (found by {how})."
     message.comment = case_services.case_comment_add(actor=None, case=case, body=_body(parsed), sender=person)
     message.case = case
     _attach(message, case, parsed, sender=person)
@@ -499,6 +506,7 @@ def inbound_process(*, message_id: int) -> InboundMessage | None:
                     f"{settings.INBOUND_MAIL_MAX_BYTES} bytes (INBOUND_MAIL_MAX_BYTES).", [])
             return message
         parsed = parse_message(bytes(message.raw))
+        message.attachment_list = attachment_summary(parsed.attachments)
         message.attempts += 1
         message.from_address = parsed.from_address[:254] or message.from_address
         message.from_name = parsed.from_name[:200] or message.from_name
@@ -519,6 +527,46 @@ def inbound_process(*, message_id: int) -> InboundMessage | None:
         message.case = message.comment = message.interaction = None
         _finish(message, S.QUARANTINED, f"Processing failed: {error}", [])
         return message
+
+
+# --- interactions: their files reach the case created from them ---------------------------------
+def _refusal_note(interaction, refused: list[dict]) -> str:
+    lines = [f"- {row['name']} (from “{row['subject'] or '(no subject)'}”): {row['reason']}" for row in refused]
+    return (f"Not attached from the email of {interaction.number}: {len(refused)} file(s) refused. "
+            "They stay in the stored message.\n" + "\n".join(lines))
+
+
+def inbound_attachments_to_case(*, actor, interaction, case: Case) -> tuple[int, list[dict]]:
+    """The files of the inbound messages that fed an interaction, added to the case an agent
+    creates from it (called by `interactions.services.interaction_create_case`, in its
+    transaction). Each file goes through the cases attachment service as the agent (its size
+    limit, type sniffing and allowed types); a refused file is never dropped silently: the
+    reasons become one work note on the case, and each message records what was kept and
+    refused. Returns (kept, refused)."""
+    rows = list(
+        InboundMessage.objects.filter(interaction=interaction, state=S.PROCESSED)
+        .exclude(attachment_list=[]).order_by("received_at", "id").values_list("pk", flat=True)
+    )
+    kept, refused = 0, []
+    for pk in rows:
+        message = _lock(pk)
+        parsed = parse_message(bytes(message.raw))
+        errors = []
+        for item in parsed.attachments:
+            upload = SimpleUploadedFile(item.filename, item.data, content_type=item.content_type)
+            try:
+                case_services.attachment_add(actor=actor, case=case, uploaded_file=upload)
+                kept += 1
+                message.attachments_kept += 1
+            except _ERRORS as exc:
+                errors.append({"name": item.filename, "reason": _reason(exc)})
+        message.attachment_errors = list(message.attachment_errors or []) + errors
+        message.attachment_list = attachment_summary(parsed.attachments)
+        message.save(update_fields=["attachments_kept", "attachment_errors", "attachment_list"])
+        refused += [{**row, "subject": message.subject} for row in errors]
+    if refused:
+        case_services.case_work_note_add(actor=actor, case=case, body=_refusal_note(interaction, refused))
+    return kept, refused
 
 
 # --- agents --------------------------------------------------------------------------------------
@@ -575,6 +623,7 @@ def inbound_create_case_for(*, actor, message: InboundMessage, contact: Contact 
     parsed = parse_message(bytes(locked.raw))
     if parsed.fatal:
         raise ValidationError(f"The message cannot be read: {parsed.fatal}.")
+    locked.attachment_list = attachment_summary(parsed.attachments)
     locked.reopen()
     locked.contact = contact
     locked.consumer = consumer

@@ -17,7 +17,7 @@ from cases import selectors_routing
 from cases.services import routing as routing_services
 from catalog import selectors as catalog_selectors
 from core.exceptions import Conflict, InvalidTransition
-from interactions import forms, permissions, selectors, services
+from interactions import forms, permissions, selectors, selectors_mail, services
 from core.choices import Channel
 from interactions.choices import CASE_CHANNEL, EntryKind, InteractionState, InteractionType, WrapUpCode
 from interactions.models import Interaction
@@ -207,6 +207,10 @@ def record_context(request, interaction: Interaction) -> dict:
         ),
         "wrap_up_codes": WrapUpCode.choices,
         "is_email": interaction.type == InteractionType.EMAIL,
+        "mail_files": (
+            selectors_mail.interaction_mail_files_for_user(user=user, interaction=interaction)
+            if interaction.type == InteractionType.EMAIL else []
+        ),
         "url": reverse("interactions:interaction-detail", args=[interaction.number]),
     }
 

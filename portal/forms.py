@@ -6,8 +6,29 @@ from django import forms
 from cases.choices import Impact
 
 
+def on_behalf_field(contacts) -> forms.ModelChoiceField:
+    """"On behalf of": the contacts a customer admin or partner may open a case for (the
+    `customers.selectors.contact_list_on_behalf_for_user` scope), defaulting to themselves. A
+    value outside it is a form error; the service checks the same scope again."""
+    field = forms.ModelChoiceField(
+        queryset=contacts, required=False, label="On behalf of", empty_label="Myself",
+        help_text="Open the case for a contact you look after; they will follow it and be told about it.",
+    )
+    field.label_from_instance = lambda contact: f"{contact.first_name} {contact.last_name} · {contact.account.name}"
+    return field
+
+
+class OnBehalfForm(forms.Form):
+    """The "On behalf of" choice alone (the catalog item page, above the item's questions)."""
+
+    def __init__(self, *args, contacts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["on_behalf_of"] = on_behalf_field(contacts)
+
+
 class CaseRequestForm(forms.Form):
-    """A new case from a product, a service definition, or the free-form "Get help"."""
+    """A new case from a product, a service definition, or the free-form "Get help". With
+    `contacts` (a customer admin or partner), an "On behalf of" choice comes first."""
 
     short_description = forms.CharField(label="Subject", max_length=160)
     description = forms.CharField(label="Describe the problem or request", widget=forms.Textarea(attrs={"rows": 6}),
@@ -19,8 +40,10 @@ class CaseRequestForm(forms.Form):
     )
     file = forms.FileField(label="Attach a file (optional)", required=False)
 
-    def __init__(self, *args, products=None, assets=None, **kwargs):
+    def __init__(self, *args, products=None, assets=None, contacts=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if contacts is not None:
+            self.fields["on_behalf_of"] = on_behalf_field(contacts)
         if products is not None:
             self.fields["product"] = forms.ModelChoiceField(
                 queryset=products, required=False, label="Product (optional)", empty_label="Not about a product"
@@ -29,7 +52,7 @@ class CaseRequestForm(forms.Form):
             field = forms.ModelChoiceField(queryset=assets, required=False, label="Which one? (optional)")
             field.label_from_instance = lambda asset: f"{asset.asset_tag} {asset.serial_number}".strip()
             self.fields["asset"] = field
-        self.order_fields(["short_description", "product", "asset", "description", "urgency", "file"])
+        self.order_fields(["on_behalf_of", "short_description", "product", "asset", "description", "urgency", "file"])
 
 
 class CatalogSubmitExtraForm(forms.Form):

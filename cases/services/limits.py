@@ -6,17 +6,24 @@ consumer properties, and contacts of accounts are governed by their account's co
 
 Checked inside the services that create cases, comments and attachments, so the API, the portal
 and inbound email refuse the same thing the same way (`LimitExceeded`: 429). Rolling 24-hour
-windows (not calendar days, which would depend on a time zone). The counts are read without a
-lock: two requests racing at the very limit can both pass, which is acceptable for an abuse
-guard and cheaper than serialising every comment of a consumer."""
+windows (not calendar days, which would depend on a time zone).
+
+No race at the limit: before counting, each check locks the consumer's own user row
+(`select_for_update`) in the caller's transaction, so a person's requests that count against a
+limit run one after the other and the second of two racing requests counts the first one's row.
+It costs one indexed row lock, taken only for consumers (the people limits apply to); other
+people's requests never wait on it. The services that call these checks are atomic, so the lock
+is held until their row is committed."""
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from cases.choices import EventKind
 from cases.models import Case, CaseAttachment, CaseEvent
 from core.exceptions import LimitExceeded
+from users.models import User
 from users.roles import user_roles
 
 __all__ = ["limit_check_new_case", "limit_check_comment", "limit_check_attachment", "limits_apply_to"]
@@ -28,10 +35,18 @@ def limits_apply_to(actor) -> bool:
     return bool(actor is not None and getattr(actor, "is_authenticated", False) and "consumer" in user_roles(actor))
 
 
+def _serialize_per_person(actor) -> None:
+    """Lock the actor's user row until the caller's transaction ends (see the module's doc)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("The consumer limits are checked inside the service's transaction.")
+    User.objects.select_for_update().filter(pk=actor.pk).values_list("pk", flat=True).first()
+
+
 def limit_check_new_case(actor) -> None:
     limit = settings.CONSUMER_MAX_NEW_CASES_DAILY
     if not limit or not limits_apply_to(actor):
         return
+    _serialize_per_person(actor)
     recent = Case.objects.filter(opened_by=actor, opened_at__gte=timezone.now() - DAY)[:limit].count()
     if recent >= limit:
         raise LimitExceeded(
@@ -45,6 +60,7 @@ def limit_check_comment(actor, case: Case) -> None:
     limit = settings.CONSUMER_MAX_COMMENTS_PER_CASE_DAILY
     if not limit or not limits_apply_to(actor):
         return
+    _serialize_per_person(actor)
     recent = CaseEvent.objects.filter(
         case=case, kind=EventKind.COMMENT, author=actor, created_at__gte=timezone.now() - DAY
     )[:limit].count()
@@ -60,5 +76,6 @@ def limit_check_attachment(actor, case: Case) -> None:
     limit = settings.CONSUMER_MAX_ATTACHMENTS_PER_RECORD
     if not limit or not limits_apply_to(actor):
         return
+    _serialize_per_person(actor)
     if CaseAttachment.objects.filter(case=case, uploaded_by=actor)[:limit].count() >= limit:
         raise LimitExceeded(f"{case.number} already has {limit} of your attachments, the most allowed.", limit=limit)

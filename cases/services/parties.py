@@ -1,5 +1,5 @@
 """Who else is on a case: related parties (with their grants), the watch list, the parent/child
-link, and merging a duplicate into its master case."""
+link, follow-up cases, and merging a duplicate into its master case."""
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -8,12 +8,13 @@ from cases import events, hooks, permissions
 from cases.choices import EventKind, ResolutionCode
 from cases.models import Case, CaseMerge, CaseRelatedParty, PartyType
 from cases.models.parties import AUTHORIZED_TYPES, CONSUMER_TYPES, CONTACT_TYPES
-from cases.services.cases import case_parent_check, case_lock_for_change
+from cases.services.cases import case_create, case_parent_check, case_lock_for_change
 from core.exceptions import InvalidTransition
 from users.permissions import is_internal
 
 __all__ = [
     "case_party_add", "case_party_remove", "case_watch_add", "case_watch_remove", "case_set_parent", "case_merge",
+    "case_follow_up_create",
 ]
 
 
@@ -171,6 +172,28 @@ def case_set_parent(*, actor, case: Case, parent: Case | None) -> Case:
     events.case_event_record(
         case=case, kind=EventKind.FIELD_CHANGED, actor=actor, field="parent",
         old=old.number if old else "", new=parent.number if parent else "",
+    )
+    return case
+
+
+# --- follow-up -----------------------------------------------------------------------------------
+@transaction.atomic
+def case_follow_up_create(*, actor, original: Case, via: str, short_description: str, **fields) -> Case:
+    """A new case that follows up a closed (or cancelled) one, e.g. a customer's reply by email
+    to a closed case (reference 13.2: "a new case linked to the old one"). The only link between
+    cases is parent/child (decision: no "related case" model for this alone), so the new case is
+    the old one's child, and both timelines name the other, customer-visible, so whoever reads
+    either case finds its sibling: "Follow-up of CS…" on the new one, "Follow-up CS… opened by …"
+    on the old one. An entry on a closed case is an audit line, not a change: the old case is not
+    unlocked, its version not bumped. `via` says what opened it ("a reply by email")."""
+    case = case_create(actor=actor, short_description=short_description, parent=original, **fields)
+    events.case_event_record(
+        case=case, kind=EventKind.FOLLOW_UP, actor=actor, customer_visible=True,
+        body=f"Follow-up of {original.number} ({original.short_description}), opened by {via}.",
+    )
+    events.case_event_record(
+        case=original, kind=EventKind.FOLLOW_UP, actor=actor, customer_visible=True,
+        body=f"Follow-up {case.number} opened by {via}.",
     )
     return case
 

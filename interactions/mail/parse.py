@@ -48,6 +48,14 @@ class Attachment:
     content_id: str = ""
 
 
+def attachment_summary(attachments: list[Attachment]) -> list[dict]:
+    """Name, type, size and inline flag of each file: what pages list without the raw bytes."""
+    return [
+        {"name": a.filename, "content_type": a.content_type, "size": len(a.data), "inline": a.inline}
+        for a in attachments
+    ]
+
+
 @dataclass
 class ParsedMail:
     message_id: str = ""

@@ -328,7 +328,25 @@ def test_a_reply_to_a_closed_case_opens_a_new_case_linked_to_it(world, dana, acm
     message = deliver(corpus("gmail_reply.eml", sender=dana.email, case=acme_case.number))
     new = Case.objects.get(pk=message.case_id)
     assert new.pk != acme_case.pk and new.parent_id == acme_case.pk and new.contact_id == dana.pk
-    assert f"{acme_case.number} is closed" in message.reason
+    assert f"{acme_case.number} is closed" in message.reason and f"opened {new.number} as its follow-up" in message.reason
+
+
+def test_a_follow_up_case_and_the_closed_case_name_each_other_on_their_timelines(world, dana, acme_case, deliver,
+                                                                                 client_as):
+    closed = _close(world, acme_case)
+    version = closed.version
+    message = deliver(corpus("gmail_reply.eml", sender=dana.email, case=acme_case.number))
+    new = Case.objects.get(pk=message.case_id)
+    on_new = CaseEvent.objects.get(case=new, kind=EventKind.FOLLOW_UP)
+    on_old = CaseEvent.objects.get(case=acme_case, kind=EventKind.FOLLOW_UP)
+    assert on_new.body.startswith(f"Follow-up of {acme_case.number} ") and on_new.customer_visible
+    assert on_old.body == f"Follow-up {new.number} opened by a reply by email." and on_old.customer_visible
+    old = Case.objects.get(pk=acme_case.pk)
+    assert (old.state, old.version) == ("closed", version)  # an audit line, not a change
+    portal = client_as("customer").get(f"/portal/cases/{acme_case.number}/").content.decode()
+    assert f"Follow-up {new.number} opened by a reply by email." in portal
+    record = client_as("agent").get(f"/cases/{new.number}/").content.decode()
+    assert f"Follow-up of {acme_case.number}" in record
 
 
 def test_a_reply_to_a_closed_case_gets_a_notice_once_a_day(world, dana, acme_case, deliver):

@@ -26,7 +26,7 @@ CUSTOMER_ACTIONS = ("accept-solution", "reject-solution", "close")  # with their
 def case_for(request, number: str) -> Case:
     case = (
         selectors.case_list_for_user(user=request.user)
-        .select_related("product", "asset", "case_type", "service_definition", "lifecycle")
+        .select_related("product", "asset", "case_type", "service_definition", "lifecycle", "contact")
         .filter(number=number.upper())
         .first()
     )
