@@ -359,14 +359,18 @@ def _manager_dashboard(*, user, group_ids, period_days, by, now) -> ManagerDashb
     if group_ids is not None:
         base = base.filter(assignment_group_id__in=group_ids)
     opened = open_cases(base)
-    _backlog(board, opened, now)
+    column = DIMENSIONS[by]
+    # The open backlog: for the small breakdowns (groups, agents, products: a few hundred keys at
+    # most) one grouped read by key, state and priority gives the totals and the rows; accounts
+    # (thousands) keep two reads, so Python never adds up tens of thousands of rows.
+    combined = by != "account"
+    open_all = _backlog(board, opened, now, column if combined else None)
     related = _open_case_relation(user, group_ids)
     board.escalated = _escalated(related).aggregate(n=Count("case_id", distinct=True))["n"]
 
     period = base.filter(resolved_at__gte=_local_midnight(start), resolved_at__lte=now)
     # One grouped read of the period's resolved cases gives both the breakdown and the totals
     # (the sums of its rows: a few thousand at most, one per group, agent, account or product).
-    column = DIMENSIONS[by]
     resolved_all = _resolved_by(period, column)
     board.resolved = ResolvedRow(None, "All", **_resolved_figures(_resolved_total(resolved_all)))
     board.opened_in_period = base.filter(opened_at__gte=_local_midnight(start), opened_at__lte=now).aggregate(
@@ -374,17 +378,19 @@ def _manager_dashboard(*, user, group_ids, period_days, by, now) -> ManagerDashb
     )["n"]
     board.weeks = _weeks(base, today, now)
 
-    open_rows = (
-        opened.values(column)
-        .annotate(
-            n=_count(), unassigned=_count(Q(assigned_to__isnull=True)), blocked=_count(Q(blocked=True)),
-            breached=_count(sla_breached_q()), at_risk=_count(sla_at_risk_q(now)),
-            **{f"p{p}": _count(Q(priority=p)) for p in PRIORITIES},
+    if combined:
+        open_rows = _open_rows_from(open_all, column)
+    else:
+        open_rows = list(
+            opened.values(column)
+            .annotate(
+                n=_count(), unassigned=_count(Q(assigned_to__isnull=True)), blocked=_count(Q(blocked=True)),
+                breached=_count(sla_breached_q()), at_risk=_count(sla_at_risk_q(now)),
+                **{f"p{p}": _count(Q(priority=p)) for p in PRIORITIES},
+            )
+            .order_by("-n", column)[:TOP]
         )
-        .order_by("-n", column)[:TOP]
-    )
     resolved_rows = sorted(resolved_all, key=lambda r: (-r["resolved"], r[column] is None, r[column] or 0))[:TOP]
-    open_rows = list(open_rows)
     labels = _dimension_labels(by, {r[column] for r in open_rows} | {r[column] for r in resolved_rows})
     board.open_rows = [
         OpenRow(
@@ -407,13 +413,16 @@ def _manager_dashboard(*, user, group_ids, period_days, by, now) -> ManagerDashb
     return board
 
 
-def _backlog(board: ManagerDashboard, opened, now) -> None:
-    """The open backlog by state and priority, with its SLA stages and the unassigned: one grouped
-    query (a few dozen rows) from the `case_open_metrics` index."""
-    rows = (
-        opened.values("state", "priority")
+def _backlog(board: ManagerDashboard, opened, now, column: str | None) -> list[dict]:
+    """The open backlog by state and priority (and `column`, when given), with its SLA stages,
+    the unassigned and the blocked: one grouped query from the `case_open_metrics` index. Returns
+    its rows (with `column`: what `_open_rows_from` breaks down)."""
+    keys = ("state", "priority") if column is None else (column, "state", "priority")
+    rows = list(
+        opened.values(*keys)
         .annotate(
             n=_count(), unassigned=_count(Q(assigned_to__isnull=True)), blocked=_count(Q(blocked=True)),
+            at_risk_or_due=_count(sla_at_risk_q(now)),
             **{stage: _count(sla_stage_q(stage, now)) for stage in SlaStage.ORDER},
         )
         .order_by()
@@ -428,6 +437,27 @@ def _backlog(board: ManagerDashboard, opened, now) -> None:
         for stage in SlaStage.ORDER:
             board.sla[stage] += row[stage]
     board.by_state = _state_counts(states)
+    return rows
+
+
+def _open_rows_from(rows: list[dict], column: str) -> list[dict]:
+    """The breakdown rows (the TOP keys by open cases) summed from the (key, state, priority) rows,
+    in the shape of the breakdown query: n, unassigned, blocked, breached, at_risk, p1..p4."""
+    by_key: dict = {}
+    for row in rows:
+        into = by_key.setdefault(row[column], {
+            column: row[column], "n": 0, "unassigned": 0, "blocked": 0, "breached": 0, "at_risk": 0,
+            **{f"p{p}": 0 for p in PRIORITIES},
+        })
+        into["n"] += row["n"]
+        into["unassigned"] += row["unassigned"]
+        into["blocked"] += row["blocked"]
+        into["breached"] += row[SlaStage.BREACHED]
+        into["at_risk"] += row["at_risk_or_due"]  # the list's sla=at_risk: due soon or past due
+        if row["priority"] in PRIORITIES:
+            into[f"p{row['priority']}"] += row["n"]
+    ordered = sorted(by_key.values(), key=lambda r: (-r["n"], r[column] is None, r[column] or 0))
+    return ordered[:TOP]
 
 
 def _open_case_relation(user, group_ids) -> Q:

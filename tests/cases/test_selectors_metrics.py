@@ -411,3 +411,20 @@ def test_duration_text_reads_like_a_person_would_say_it():
     assert [metrics.duration_text(v) for v in (None, td(minutes=12), td(hours=3, minutes=20), td(days=2, hours=4))] == [
         "—", "12 min", "3 h 20 min", "2 d 4 h",
     ]
+
+
+@pytest.mark.parametrize("by", ["group", "agent", "account", "product"])
+def test_every_breakdown_adds_up_to_the_backlog_whichever_way_it_is_read(world, by):
+    """Groups, agents and products come from one grouped read by key, state and priority;
+    accounts from their own read: each row set must add up to the same totals."""
+    blocked = opened(world, priority=1)
+    act(world, "agent", blocked, "request-info", comment="?")
+    opened(world, priority=2)
+    new(world, priority=3)
+    new(world, priority=4, account=world.other_account, contact=world.contacts["other_customer"])
+    board = manager_board(world, by=by)
+    assert sum(r.open for r in board.open_rows) == board.open == 4
+    assert sum(r.unassigned for r in board.open_rows) == board.unassigned
+    assert sum(r.blocked for r in board.open_rows) == board.blocked == 1
+    for p in (1, 2, 3, 4):
+        assert sum(r.by_priority[p] for r in board.open_rows) == board.by_priority[p] == 1
