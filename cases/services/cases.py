@@ -139,9 +139,11 @@ def _derive_and_check(case: Case, *, explicit_priority: bool) -> None:
     """The reference's derivations and consistency rules, for create and update alike."""
     errors = {}
     if case.contact_id:
-        if case.account_id and case.account_id != case.contact.account_id:
+        account_id = case.contact.account_id
+        if case.account_id and case.account_id != account_id:
             errors["contact"] = f"{case.contact} is not a contact of {case.account.number}."
-        case.account = case.contact.account
+        elif case.account_id != account_id:
+            case.account_id = account_id  # the id is enough: the account row is not read
     if case.consumer_id and (case.account_id or case.contact_id):
         errors["consumer"] = "A case is for an account (and contact) or for a consumer, not both."
     if not case.account_id and not case.consumer_id:
