@@ -113,7 +113,7 @@ def _request_context(request: RegistrationRequest) -> dict:
 
 
 def _lock_pending(registration: RegistrationRequest, actor: User | None) -> RegistrationRequest:
-    locked = RegistrationRequest.objects.select_for_update().select_related("account").get(pk=registration.pk)
+    locked = RegistrationRequest.objects.select_for_update(of=("self",)).select_related("account").get(pk=registration.pk)
     if actor is not None:
         permissions.require_can_manage_contacts_of(actor, locked.account)
     if locked.state != RegistrationState.PENDING:
@@ -199,7 +199,7 @@ def contact_login_create(
 
 
 def _lock_contact(actor: User | None, contact: Contact) -> Contact:
-    locked = Contact.objects.select_for_update().select_related("account", "user").get(pk=contact.pk)
+    locked = Contact.objects.select_for_update(of=("self",)).select_related("account", "user").get(pk=contact.pk)
     if actor is not None:
         permissions.require_can_manage_contacts_of(actor, locked.account)
     if locked.user is None:
