@@ -75,12 +75,7 @@ class sla_calendars:  # noqa: N801  (used like a function: sla_calendars().get(s
         wanted = {i for i in schedule_ids if i not in self._cache}
         if not wanted:
             return
-        known = CALENDARS.get()
-        for sid in [i for i in wanted if i in known]:
-            self._cache[sid] = known[sid]
-            wanted.discard(sid)
-        if wanted:
-            self._cache.update(_calendars(wanted))
+        self._cache.update(_calendars(wanted))
 
 
 def _calendars(wanted: set[int]) -> dict[int, BusinessCalendar | None]:
@@ -99,12 +94,10 @@ def _calendars(wanted: set[int]) -> dict[int, BusinessCalendar | None]:
     }
 
 
-# Every schedule's calendar, cached per process (core.refcache): schedules are few and change
-# rarely; a change (a holiday added) drops the cache here and recompute_schedule re-times the SLAs.
-CALENDARS = Reference(
-    "cases.sla_calendars", lambda: _calendars(set(Schedule.objects.values_list("pk", flat=True))),
-    models=("catalog.Schedule", "catalog.ScheduleSpan", "catalog.Holiday"),
-)
+# Calendars are NOT cached across requests: after a schedule change the recompute task re-times
+# the running SLAs, and a scan in another process must not re-time them with the old calendar.
+# The active definitions are (core.refcache): a change applies to new attachments everywhere
+# within REFERENCE_CACHE_SECONDS.
 ACTIVE_DEFINITIONS = Reference(
     "cases.sla_definitions", lambda: list(SlaDefinition.objects.filter(active=True)),
     models=("cases.SlaDefinition",),

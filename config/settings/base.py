@@ -253,7 +253,7 @@ AUTO_CLOSE_DAYS = env.int("AUTO_CLOSE_DAYS", default=10)
 # (0: computed on every view).
 CASE_SLA_AT_RISK_MINUTES = env.int("CASE_SLA_AT_RISK_MINUTES", default=60)
 DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=60)
-# Lifecycles, SLA definitions, business calendars, assignment rules and notification templates
+# Lifecycles, SLA definitions, assignment rules and notification templates
 # are cached per process (core.refcache); another process sees an admin's change within this many
 # seconds (the process that made it, at once). 0: read them from the database every time.
 REFERENCE_CACHE_SECONDS = env.int("REFERENCE_CACHE_SECONDS", default=10)
