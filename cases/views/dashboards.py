@@ -270,7 +270,7 @@ def _manager_context(board, group_ids: list[int] | None) -> dict:
             "label": "Cases", "data": [board.sla[s] for s in SlaStage.ORDER],
             "links": [sla_links[s] for s in SlaStage.ORDER], "color": [SLA_COLORS[s] for s in SlaStage.ORDER],
         }], note=f"At risk: due within {settings.CASE_SLA_AT_RISK_MINUTES} minutes or past due, not yet flagged "
-                 "breached. On track and no running SLA open the whole open list (it has no filter for them).",
+                 "breached. Each slice opens its cases.",
            heading="SLA stage"),
         chart("backlog-growth", f"Backlog growth: opened vs resolved, last {len(weeks)} weeks", "bar",
               [f"{w.start:%d %b}" for w in weeks], [
@@ -346,6 +346,7 @@ def _row_links(params: dict | None) -> dict:
         "breached": case_list_link(**params, sla="breached"),
         "at_risk": case_list_link(**params, sla="at_risk"),
         "escalated": case_list_link(**params, escalated="true"),
+        "blocked": case_list_link(**params, blocked="true"),
     })
     return links
 

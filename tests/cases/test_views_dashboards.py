@@ -186,9 +186,10 @@ def test_manager_dashboard_drills_down_within_the_chosen_group(client_as, world,
         "view": ["all_open"], "assignment_group": [str(tier2.pk)], "priority": ["2"],
     })
     sla = chart_spec(html, "open-sla")["datasets"][0]["links"]
-    assert query(sla[0])[1]["sla"] == ["breached"] and query(sla[1])[1]["sla"] == ["at_risk"]
+    assert [query(link)[1]["sla"] for link in sla] == [["breached"], ["at_risk"], ["on_track"], ["none"]]
     assert f'href="/cases/?view=all_open&amp;assignment_group={tier2.pk}&amp;assigned_to=none"' in html
     assert f'href="/cases/?view=all_open&amp;assignment_group={tier2.pk}&amp;escalated=true"' in html
+    assert f'href="/cases/?view=all_open&amp;assignment_group={tier2.pk}&amp;blocked=true"' in html
     by_agent = chart_spec(html, "by-open")
     assert by_agent["labels"] == ["Unassigned"] and by_agent["stacked"] and by_agent["horizontal"]
     assert query(by_agent["datasets"][1]["links"][0])[1] == {
