@@ -128,6 +128,14 @@ class Case(ConcurrentTransitionMixin, TimeStampedModel):
                 name="case_assignee_active_updated",
                 condition=models.Q(state_category__in=["new", "open", "awaiting"]),
             ),
+            # Routing's load count (cases.selectors_routing._loads): an agent's active cases of one
+            # channel, counted up to a LIMIT. Without an index on both, PostgreSQL may walk every
+            # active case by updated_at looking for an agent who has none (1.5 s at 1M cases).
+            models.Index(
+                fields=["assigned_to", "channel"],
+                name="case_assignee_channel_active",
+                condition=models.Q(state_category__in=["new", "open", "awaiting"]),
+            ),
             models.Index(
                 fields=["assignment_group", "-updated_at"],
                 name="case_group_unassigned_updated",
