@@ -45,12 +45,38 @@ def run(*, iterations: int = 200, creations: int | None = None, floor: bool = Tr
         progress(f"{result['meta']['cases']:,} cases on {result['meta']['database']}; reads x{iterations}")
         result.update(_reads(ctx, iterations, floor))
         progress("reads done; creating")
-        result["create_service"] = _create_service(ctx, creations)
-        result["create_api"] = _create_api(ctx, creations)
-        if processes > 1:
-            result["create_api_processes"] = _create_api_scaling(ctx, creations, processes, progress)
+        mark = created_mark()
+        try:
+            result["create_service"] = _create_service(ctx, creations)
+            result["create_api"] = _create_api(ctx, creations)
+            if processes > 1:
+                result["create_api_processes"] = _create_api_scaling(ctx, creations, processes, progress)
+        finally:
+            result["meta"]["created_and_removed"] = forget_created(mark)
         result["targets"] = _targets(result)
     return result
+
+
+def created_mark() -> tuple[int, datetime.datetime]:
+    """Where the seeded data ends: the highest case id and the time now."""
+    from django.db.models import Max
+    from django.utils import timezone
+
+    return Case.objects.aggregate(top=Max("pk"))["top"] or 0, timezone.now()
+
+
+def forget_created(mark: tuple[int, datetime.datetime]) -> int:
+    """Delete the cases a run created (with their SLAs, events and offers) and the outbox rows it
+    wrote, so the next run reads the data bench_seed wrote. Left in place, hundreds of new cases of
+    one group at the top of every "recently updated" index make the next run's list reads walk
+    past them: the figures would drift from run to run."""
+    from notifications.models import Notification
+
+    top, since = mark
+    connections.close_all()  # the creation workers' forked connections are gone; start clean
+    removed = Case.objects.filter(pk__gt=top).delete()[1].get("cases.Case", 0)
+    Notification.objects.filter(created_at__gte=since).delete()
+    return removed
 
 
 def _test_environment() -> None:

@@ -27,8 +27,15 @@ def escalation_summary(field_serializer, case, *, internal: bool) -> dict | None
     context = field_serializer.context
     cache = context.get(CACHE)
     if cache is None or case.pk not in cache["ids"]:
-        ids = {c.pk for c in _page_cases(field_serializer, case)} | {case.pk}
-        cache = {"ids": ids, "rows": selectors_escalations.escalation_summaries_for_cases(ids)}
+        page = _page_cases(field_serializer, case)
+        if case not in page:
+            page.append(case)
+        ids = {c.pk for c in page}
+        # Only cases that ever had one (a page without any costs no query). A case read without
+        # the flag counts as escalated: one query too many rather than a missing summary.
+        escalated = {c.pk for c in page if c.__dict__.get("has_escalation", True)}
+        rows = selectors_escalations.escalation_summaries_for_cases(escalated) if escalated else {}
+        cache = {"ids": ids, "rows": rows}
         context[CACHE] = cache
     row = cache["rows"].get(case.pk)
     if row is None:

@@ -77,6 +77,9 @@ class Case(ConcurrentTransitionMixin, TimeStampedModel):
     # services that open and resolve blockers (cases.services.attention.case_blocked_sync), so the
     # dashboards and lists count it from the case row instead of joining the blockers.
     blocked = models.BooleanField(default=False, db_default=False, editable=False)
+    # True once the case has an escalation (any state; set by escalation_request). The case API's
+    # `escalation` summary reads the escalations only for the cases of a page that have one.
+    has_escalation = models.BooleanField(default=False, db_default=False, editable=False)
     # Auto-close (reference 2.2): set when the case is resolved and nothing holds it open (needs
     # attention, an open escalation of the case or its account); cleared when it leaves resolved.
     # Agents may clear it (opt out) or set it again. See cases.services.autoclose.

@@ -262,6 +262,9 @@ def escalation_request(
             escalation.save()
     except IntegrityError:  # a concurrent request won the "one open escalation" constraint
         raise Conflict(f"{_source_label(escalation)} was escalated meanwhile; reload it.") from None
+    if case is not None and not case.has_escalation:
+        Case.objects.filter(pk=case.pk).update(has_escalation=True)  # the case API's summary reads it
+        case.has_escalation = True
     approvers = _approvers(template, case)
     escalation.approvers.set(approvers)
     if watch_list:

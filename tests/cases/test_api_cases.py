@@ -296,6 +296,36 @@ def test_case_list_count_is_capped_for_huge_lists(api_as, world, monkeypatch):
     assert small["count_capped"] is False
 
 
+def test_capped_pages_answer_like_drf_at_every_edge(api_as, world, monkeypatch, django_assert_num_queries):
+    """The page and its bounded count come in one statement; the page numbers DRF refuses (not a
+    number, below 1, past the last page or the cap) are still 404 with Django's message."""
+    from core.api.pagination import CappedCountPagination
+
+    monkeypatch.setattr(CappedCountPagination, "COUNT_CAP", 5)
+    for i in range(8):
+        services.case_create(actor=world.users["agent"], short_description=f"Edge {i}", account=world.account)
+    client = api_as("agent")
+    first = client.get("/api/v1/cases/?page_size=2").data
+    second = client.get("/api/v1/cases/?page_size=2&page=2").data
+    third = client.get("/api/v1/cases/?page_size=2&page=3").data  # rows 5 of the cap of 5
+    assert (first["count"], second["count"], third["count"]) == (5, 5, 5)
+    assert first["previous"] is None and "page=2" in first["next"]
+    assert len(third["results"]) == 1 and third["next"] is None and third["count_capped"] is True
+    ids = [r["id"] for page in (first, second, third) for r in page["results"]]
+    assert len(set(ids)) == 5
+    last = client.get("/api/v1/cases/?page_size=2&page=last").data
+    assert last["results"] == third["results"]
+    for bad in ("4", "0", "-1", "x"):
+        response = client.get(f"/api/v1/cases/?page_size=2&page={bad}")
+        assert response.status_code == 404, bad
+        assert "Invalid page" in str(response.data["detail"])
+    nothing = client.get("/api/v1/cases/?page_size=2&state=closed&short_description=zzz").data
+    assert nothing["count"] == 0 and nothing["results"] == [] and nothing["count_capped"] is False
+    assert client.get("/api/v1/cases/?state=closed&page=2").status_code == 404
+    with django_assert_num_queries(1):  # the test client's user is loaded: the page with its count
+        client.get("/api/v1/cases/?page_size=2")
+
+
 def test_patching_parent_into_a_cycle_is_refused(api_as, world, open_case):
     child = services.case_create(actor=world.users["agent"], short_description="Child", account=world.account,
                                  parent=open_case)

@@ -123,6 +123,26 @@ def test_case_list_with_escalations_query_count_is_bounded(api_as, world, django
 
 
 # --- the case's escalation summary ---------------------------------------------------------------
+def test_a_page_without_escalated_cases_reads_no_escalations(api_as, world, open_case):
+    """`Case.has_escalation` spares the summary's query when no case of the page was escalated;
+    the first escalation sets it, and the page then reads the escalations once."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = api_as("agent")
+    with CaptureQueriesContext(connection) as before:
+        client.get("/api/v1/cases/?page_size=50")
+    assert not any("cases_escalation" in q["sql"] for q in before.captured_queries)
+    esc.escalation_request(actor=world.users["agent"], case=open_case, reason="inactivity")
+    open_case.refresh_from_db()
+    assert open_case.has_escalation
+    with CaptureQueriesContext(connection) as after:
+        rows = client.get("/api/v1/cases/?page_size=50").data["results"]
+    assert sum("cases_escalation" in q["sql"] for q in after.captured_queries) == 1
+    assert [r["escalation"]["state"] for r in rows if r["id"] == open_case.pk] == ["escalated"]
+    assert all(r["escalation"] is None for r in rows if r["id"] != open_case.pk)
+
+
 def test_the_agent_case_shows_state_and_severity(api_as, escalated, open_case):
     data = api_as("agent").get(f"/api/v1/cases/{open_case.pk}/").data
     assert data["escalation"] == {"id": escalated.pk, "number": escalated.number, "state": "escalated", "severity": "high"}

@@ -71,3 +71,35 @@ def test_event_rendering_matches_drf(world, full_case):
     finally:
         swap.restore()
     assert fast == plain and len(fast) >= 3
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Paris", "America/St_Johns"])
+def test_datetimes_render_like_drf_in_any_current_time_zone(world, full_case, zone):
+    """The fast path converts to the current time zone and writes UTC as 'Z', like DRF."""
+    from django.utils import timezone
+
+    request = APIRequestFactory().get("/")
+    request.user = world.users["agent"]
+    context = {"request": request, "internal": True}
+    with timezone.override(zone):
+        fast = CaseSerializer(full_case, context=context).data
+        swap = FastReadMixinSwap(None)
+        try:
+            plain = CaseSerializer(full_case, context=context).data
+        finally:
+            swap.restore()
+    assert fast == plain
+    assert fast["opened_at"].endswith("Z") == (zone == "UTC")
+
+
+def test_plan_is_per_class_and_keeps_no_instance():
+    """The plan is built once per serializer class from bound fields and holds no serializer (so
+    no request) of the instance that built it."""
+    first = CaseSerializer(context={"internal": True})
+    plan = first._render_plan()
+    assert CaseSerializer(context={"internal": False})._render_plan() is plan
+    assert CaseDetailSerializer(context={})._render_plan() is not plan
+    kinds = {step[0]: step[1] for step in plan}
+    assert kinds["id"] == kinds["number"] == "plain"
+    assert kinds["opened_at"] == "datetime" and kinds["escalation"] == "method"
+    assert not any(isinstance(part, serializers.BaseSerializer) for step in plan for part in step)
