@@ -143,7 +143,10 @@ def _derive_and_check(case: Case, *, explicit_priority: bool) -> None:
         if case.account_id and case.account_id != account_id:
             errors["contact"] = f"{case.contact} is not a contact of {case.account.number}."
         elif case.account_id != account_id:
-            case.account_id = account_id  # the id is enough: the account row is not read
+            if Contact.account.is_cached(case.contact):  # already read with the contact: reuse it
+                case.account = case.contact.account
+            else:
+                case.account_id = account_id  # the id is enough: the account row is not read
     if case.consumer_id and (case.account_id or case.contact_id):
         errors["consumer"] = "A case is for an account (and contact) or for a consumer, not both."
     if not case.account_id and not case.consumer_id:

@@ -68,18 +68,44 @@ def notification_write(
         related=related, headers=headers, audience=audience, hold=hold,
     )
     if dedupe_key:
-        # INSERT ... ON CONFLICT DO NOTHING, then read the row back: two round trips and no
-        # savepoint, whoever wrote the key first.
-        Notification.objects.bulk_create([row], ignore_conflicts=True)
-        saved = Notification.objects.get(dedupe_key=dedupe_key)
-        if saved.message_id != row.message_id:  # it was there already: exactly once
-            return saved, False
-        row = saved
+        # INSERT ... ON CONFLICT DO NOTHING RETURNING id: one round trip and no savepoint. No id
+        # back means the key was written first by someone else: that row stands, exactly once.
+        if not _insert_unless_key_taken(row):
+            return Notification.objects.get(dedupe_key=dedupe_key), False
     else:
         row.save()
     if not hold:
         transaction.on_commit(lambda pk=row.pk: _queue(pk))
     return row, True
+
+
+def _insert_unless_key_taken(row: Notification) -> bool:
+    """Insert `row` unless its dedupe key is taken; True (and `row.pk` set) if it was inserted.
+    QuerySet._insert is Django's internal step of bulk_create: bulk_create itself returns no ids
+    when it ignores conflicts."""
+    from django.db import connections, router
+    from django.db.models import AutoField
+    from django.db.models.constants import OnConflict
+
+    using = router.db_for_write(Notification)
+    if not connections[using].features.can_return_columns_from_insert:  # no RETURNING: read it back
+        Notification.objects.bulk_create([row], ignore_conflicts=True)
+        saved = Notification.objects.get(dedupe_key=row.dedupe_key)
+        if saved.message_id != row.message_id:
+            return False
+        row.pk = saved.pk
+        row._state.adding, row._state.db = False, using
+        return True
+    opts = Notification._meta
+    fields = [f for f in opts.concrete_fields if not f.generated and not isinstance(f, AutoField)]
+    returned = Notification.objects._insert(
+        [row], fields=fields, returning_fields=[opts.pk], using=using, on_conflict=OnConflict.IGNORE
+    )
+    if not returned or returned[0] is None:
+        return False
+    row.pk = returned[0][0]
+    row._state.adding, row._state.db = False, using
+    return True
 
 
 def notification_build(
