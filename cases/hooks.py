@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 _entitlement_resolver: Callable | None = None
+_creating_callbacks: list[Callable] = []
 _created_callbacks: list[Callable] = []
 _changed_callbacks: list[Callable] = []
 
@@ -20,6 +21,19 @@ _changed_callbacks: list[Callable] = []
 def register_entitlement_resolver(resolver: Callable) -> None:
     global _entitlement_resolver
     _entitlement_resolver = resolver
+
+
+def register_case_creating(callback: Callable) -> None:
+    """callback(case) in case_create after the case is built and checked, before its INSERT: to
+    compute what the row should be inserted with (the SLAs' due time). Writes belong after the
+    INSERT (a `case_changed` callback)."""
+    if callback not in _creating_callbacks:
+        _creating_callbacks.append(callback)
+
+
+def case_creating(case) -> None:
+    for callback in list(_creating_callbacks):
+        callback(case)
 
 
 def register_case_created(callback: Callable) -> None:

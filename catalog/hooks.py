@@ -2,7 +2,8 @@
 
 `register_schedule_changed(cb)`: cb(schedule_id) runs inside the transaction of every catalog
 service that changes a schedule, one of its spans or one of its holidays (cases uses it to
-recompute the running SLAs that count on that schedule, after commit)."""
+recompute the running SLAs that count on that schedule, after commit). Every such change also
+moves the schedule's `updated_at`, the version of its calendar."""
 from collections.abc import Callable
 
 _schedule_changed: list[Callable[[int], None]] = []
@@ -21,6 +22,11 @@ def schedule_touched(instance) -> None:
         schedule_id = instance.pk
     elif isinstance(instance, (ScheduleSpan, Holiday)):
         schedule_id = instance.schedule_id
+        # A schedule's updated_at is its calendar's version (processes that cached the calendar
+        # check it on every use): a change of a span or holiday is a change of the schedule.
+        from django.utils import timezone
+
+        Schedule.objects.filter(pk=schedule_id).update(updated_at=timezone.now())
     else:
         return
     for callback in list(_schedule_changed):

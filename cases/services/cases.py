@@ -215,10 +215,9 @@ def case_create(*, actor, short_description: str, channel: str = "web", **fields
     case.entitlement = hooks.entitlement_for(case)
     case.number = number_next("CS")
     case.full_clean(exclude=_NOT_CLEANED)
+    hooks.case_creating(case)  # the SLAs that attach, so the row is inserted with its due time
     case.save()
-    case._sla_new = True  # the SLA evaluation knows nothing runs yet (one query fewer)
     hooks.case_changed(case)
-    del case._sla_new
     events.case_event_record(case=case, kind=EventKind.CREATED, actor=actor, body=f"Opened via {case.get_channel_display()}.")
     hooks.case_created(case)
     notify.notify_case_created(case, actor)

@@ -79,25 +79,45 @@ class sla_calendars:  # noqa: N801  (used like a function: sla_calendars().get(s
 
 
 def _calendars(wanted: set[int]) -> dict[int, BusinessCalendar | None]:
-    """Build the calendars of these schedules (None for an unknown id)."""
-    zones = dict(Schedule.objects.filter(pk__in=wanted).values_list("pk", "time_zone"))
-    spans, holidays = {i: [] for i in wanted}, {i: [] for i in wanted}
-    for sid, weekday, start, end in ScheduleSpan.objects.filter(schedule_id__in=wanted).values_list(
-        "schedule_id", "weekday", "start_time", "end_time"
-    ):
-        spans[sid].append((weekday, start, end))
-    for sid, day in Holiday.objects.filter(schedule_id__in=wanted).values_list("schedule_id", "date"):
-        holidays[sid].append(day)
-    return {
-        sid: calendar_from(zones.get(sid, "UTC"), spans[sid], holidays[sid]) if sid in zones else None
-        for sid in wanted
-    }
+    """Build the calendars of these schedules (None for an unknown id). One query reads the
+    schedules' versions (`updated_at`, moved by every change of a schedule, span or holiday); a
+    calendar built in this process for the same version is reused, others are built (two more)."""
+    parts = CALENDARS.get()
+    current = {pk: (zone, version) for pk, zone, version in
+               Schedule.objects.filter(pk__in=wanted).values_list("pk", "time_zone", "updated_at")}
+    built = {sid: None for sid in wanted if sid not in current}
+    stale = set()
+    for sid, key in current.items():
+        cached = parts.get(sid)
+        if cached is not None and cached[0] == key:
+            built[sid] = cached[1]
+        else:
+            stale.add(sid)
+    if stale:
+        spans, holidays = {i: [] for i in stale}, {i: [] for i in stale}
+        for sid, weekday, start, end in ScheduleSpan.objects.filter(schedule_id__in=stale).values_list(
+            "schedule_id", "weekday", "start_time", "end_time"
+        ):
+            spans[sid].append((weekday, start, end))
+        for sid, day in Holiday.objects.filter(schedule_id__in=stale).values_list("schedule_id", "date"):
+            holidays[sid].append(day)
+        for sid in stale:
+            built[sid] = calendar_from(current[sid][0], spans[sid], holidays[sid])
+            parts[sid] = (current[sid], built[sid])
+    return built
 
 
-# Calendars are NOT cached across requests: after a schedule change the recompute task re-times
-# the running SLAs, and a scan in another process must not re-time them with the old calendar.
-# The active definitions are (core.refcache): a change applies to new attachments everywhere
-# within REFERENCE_CACHE_SECONDS.
+# Calendars by schedule id, each with the version it was built from: checked on every use (one
+# query), so no process computes with a calendar older than the last committed change. Without
+# the check, a scan in a process holding the old calendar could re-time SLAs that the recompute
+# task had just re-timed with the new one.
+CALENDARS = Reference(
+    "cases.sla_calendars", dict, models=("catalog.Schedule", "catalog.ScheduleSpan", "catalog.Holiday"),
+)
+
+
+# The active definitions are cached (core.refcache): a change applies to new attachments
+# everywhere within REFERENCE_CACHE_SECONDS.
 ACTIVE_DEFINITIONS = Reference(
     "cases.sla_definitions", lambda: list(SlaDefinition.objects.filter(active=True)),
     models=("cases.SlaDefinition",),
@@ -195,13 +215,37 @@ def _attach_blocked(definition: SlaDefinition, case: Case) -> bool:
 
 
 class _Evaluation:
-    def __init__(self, case: Case, now: datetime.datetime):
+    """With `deferred`, attachments are built but not saved (the case itself is not saved yet):
+    `write_deferred()` saves them all later in two statements."""
+
+    def __init__(self, case: Case, now: datetime.datetime, *, deferred: bool = False):
         self.case, self.now, self.calendars = case, now, sla_calendars()
         self.changed = False
         self.breached = False
+        self.deferred = deferred
+        self.new_tasks: list[TaskSla] = []
+        self.new_intervals: list[SlaInterval] = []
 
     def _open(self, task: TaskSla, kind: str, reason: str, at: datetime.datetime | None = None) -> None:
-        SlaInterval.objects.create(task_sla=task, kind=kind, started_at=at or self.now, begin_reason=reason[:255])
+        interval = SlaInterval(task_sla=task, kind=kind, started_at=at or self.now, begin_reason=reason[:255])
+        if self.deferred:
+            self.new_intervals.append(interval)
+        else:
+            interval.save()
+
+    def write_deferred(self) -> None:
+        """Save the deferred attachments of a case now saved: the SLAs in one INSERT, their first
+        intervals in another (each INSERT returns the new ids on PostgreSQL and SQLite)."""
+        if not self.new_tasks:
+            return
+        if connection.features.can_return_rows_from_bulk_insert:
+            TaskSla.objects.bulk_create(self.new_tasks)
+            SlaInterval.objects.bulk_create(self.new_intervals)
+        else:
+            for task in self.new_tasks:
+                task.save()
+            for interval in self.new_intervals:
+                interval.save()
 
     def _close(self, task: TaskSla, reason: str) -> None:
         SlaInterval.objects.filter(task_sla=task, ended_at__isnull=True).update(ended_at=self.now, end_reason=reason[:255])
@@ -220,7 +264,10 @@ class _Evaluation:
             schedule_id=schedule_id, watched=_snapshot(definition, case),
         )
         task.begin(calendar=self.calendars.get(schedule_id), at=at)
-        task.save()
+        if self.deferred:
+            self.new_tasks.append(task)
+        else:
+            task.save()
         self._open(task, IntervalKind.COUNTED, reason, at=at)
         self.changed = True
         return task
@@ -285,19 +332,35 @@ class _Evaluation:
         return task
 
 
+def sla_prepare_new_case(case: Case) -> None:
+    """`case_creating` hook, before a new case's INSERT: the SLAs that attach are computed now, so
+    the case is inserted with its `sla_due` and `made_sla` (no UPDATE after), and their rows are
+    written by `sla_evaluate_case` right after the INSERT (two statements whatever their number)."""
+    evaluation = _Evaluation(case, timezone.now(), deferred=True)
+    for definition in ACTIVE_DEFINITIONS.get():
+        if definition.applies_to(case) and condition_matches(definition.start_condition, case) and not _attach_blocked(
+            definition, case
+        ):
+            evaluation.attach(definition, reason="")
+    if evaluation.changed:
+        case.sla_due, case.made_sla = _summary(case, evaluation.new_tasks, breached=evaluation.breached)
+    case._sla_prepared = evaluation
+
+
 def sla_evaluate_case(case: Case) -> None:
     """Attach, pause, resume, complete and cancel the case's SLAs after a change, and keep the
     case's `sla_due` and `made_sla` (inside the caller's transaction; the case row is locked)."""
+    prepared = case.__dict__.pop("_sla_prepared", None)
+    if prepared is not None:  # a case just inserted by case_create: its SLAs were computed before
+        prepared.write_deferred()
+        return
     now = timezone.now()
     definitions = {d.pk: d for d in ACTIVE_DEFINITIONS.get()}
-    if getattr(case, "_sla_new", False):  # just created by case_create: nothing runs yet
-        running = []
-    else:
-        running = list(
-            TaskSla.objects.select_for_update(of=("self",))
-            .filter(case_id=case.pk, stage__in=ACTIVE_STAGES)
-            .select_related("definition")
-        )
+    running = list(
+        TaskSla.objects.select_for_update(of=("self",))
+        .filter(case_id=case.pk, stage__in=ACTIVE_STAGES)
+        .select_related("definition")
+    )
     evaluation = _Evaluation(case, now)
     still_running = []
     for task in running:
@@ -314,16 +377,22 @@ def sla_evaluate_case(case: Case) -> None:
         _case_summary(case, still_running, breached=evaluation.breached)
 
 
-def _case_summary(case: Case, running: list[TaskSla], *, breached: bool) -> None:
-    """sla_due: the earliest breach time among in-progress SLAs; made_sla: false once any breached."""
+def _summary(case: Case, running: list[TaskSla], *, breached: bool) -> tuple:
+    """(sla_due, made_sla): the earliest breach time among in-progress SLAs; false once any breached."""
     dues = [t.breach_time for t in running if t.stage == SlaStage.IN_PROGRESS and t.breach_time is not None]
     sla_due = min(dues) if dues else None
     made_sla = case.made_sla and not breached and not any(t.has_breached for t in running)
+    return sla_due, made_sla
+
+
+def _case_summary(case: Case, running: list[TaskSla], *, breached: bool) -> None:
+    sla_due, made_sla = _summary(case, running, breached=breached)
     if (sla_due, made_sla) != (case.sla_due, case.made_sla):
         Case.objects.filter(pk=case.pk).update(sla_due=sla_due, made_sla=made_sla)
         case.sla_due, case.made_sla = sla_due, made_sla
 
 
+hooks.register_case_creating(sla_prepare_new_case)
 hooks.register_case_changed(sla_evaluate_case)
 
 
