@@ -22,11 +22,14 @@ class CaseTypeViewSet(ScopedServiceViewSet):
 
 
 # --- cases ---------------------------------------------------------------------------------------
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit  # noqa: E402
+
 from django.core.exceptions import PermissionDenied  # noqa: E402
 from django.shortcuts import get_object_or_404  # noqa: E402
-from drf_spectacular.utils import extend_schema  # noqa: E402
+from drf_spectacular.utils import OpenApiParameter, extend_schema  # noqa: E402
 from rest_framework import mixins, status, viewsets  # noqa: E402
 from rest_framework.decorators import action  # noqa: E402
+from rest_framework.exceptions import ValidationError  # noqa: E402
 from rest_framework.response import Response  # noqa: E402
 from rest_framework.views import APIView  # noqa: E402
 
@@ -58,6 +61,29 @@ class CaseViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMode
 
     def get_serializer_class(self):
         return s.CaseDetailSerializer if self.action == "retrieve" else s.CaseSerializer
+
+    @extend_schema(
+        parameters=[OpenApiParameter(
+            "include", str, enum=["activity"],
+            description="activity: the first page of the timeline in the same answer, as `/activity/` gives "
+            "it (`page_size` applies; `next` points to `/activity/`).",
+        )],
+        responses=s.CaseDetailSerializer,
+    )
+    def retrieve(self, request, pk=None):
+        case = self.get_object()
+        data = self.get_serializer(case).data
+        wanted = {part.strip() for part in request.query_params.get("include", "").split(",") if part.strip()}
+        if wanted - {"activity"}:
+            raise ValidationError({"include": f"Unknown: {', '.join(sorted(wanted - {'activity'}))}. Known: activity."})
+        if "activity" in wanted:
+            rows = selectors.case_events_for_user(user=request.user, case=case)
+            page = self.paginate_queryset(rows)
+            body = self.get_paginated_response(s.CaseEventSerializer(page, many=True).data).data
+            for link in ("next", "previous"):
+                body[link] = _activity_link(request, body[link])
+            data = {**data, "activity": body}
+        return Response(data)
 
     def _answer(self, case, code=status.HTTP_200_OK):
         # The service returns the saved row; the caller just acted on it, so it is in scope.
@@ -124,6 +150,15 @@ class CaseViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMode
         rows = selectors.case_events_for_user(user=request.user, case=self.get_object())
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(s.CaseEventSerializer(page, many=True).data)
+
+
+def _activity_link(request, link: str | None) -> str | None:
+    """A page link of the embedded timeline, pointed at `/activity/` (without `include`)."""
+    if not link:
+        return link
+    parts = urlsplit(link)
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k != "include"]
+    return urlunsplit(parts._replace(path=parts.path.rstrip("/") + "/activity/", query=urlencode(query)))
 
 
 class CaseActionView(APIView):

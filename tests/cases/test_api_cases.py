@@ -332,3 +332,37 @@ def test_patching_parent_into_a_cycle_is_refused(api_as, world, open_case):
     response = api_as("agent").patch(f"/api/v1/cases/{open_case.pk}/", {"parent": child.pk})
     assert response.status_code == 400 and "cycle" in response.data["errors"]["parent"][0]
     assert api_as("agent").patch(f"/api/v1/cases/{open_case.pk}/", {"parent": open_case.pk}).status_code == 400
+
+
+# --- GET /cases/{id}/?include=activity ---------------------------------------------------------
+def test_detail_can_embed_the_first_page_of_the_timeline(api_as, open_case, django_assert_max_num_queries):
+    """One request gives the case and its timeline's first page, exactly as /activity/ does; the
+    page links point at /activity/."""
+    for i in range(4):
+        services.case_comment_add(actor=open_case.opened_by, case=open_case, body=f"c{i}")
+    client = api_as("agent")
+    separate = client.get(f"/api/v1/cases/{open_case.pk}/activity/?page_size=2").data
+    with django_assert_max_num_queries(6):
+        both = client.get(f"/api/v1/cases/{open_case.pk}/?include=activity&page_size=2").data
+    assert both["number"] == open_case.number and both["allowed_actions"]
+    assert both["activity"]["results"] == separate["results"] and both["activity"]["count"] == separate["count"]
+    assert both["activity"]["next"].endswith(f"/api/v1/cases/{open_case.pk}/activity/?page=2&page_size=2")
+    assert both["activity"]["previous"] is None
+    assert "activity" not in client.get(f"/api/v1/cases/{open_case.pk}/").data
+
+
+def test_embedded_timeline_is_scoped_like_activity(api_as, world, open_case):
+    """The customer's embedded timeline holds no work note, like their /activity/."""
+    services.case_work_note_add(actor=world.users["agent"], case=open_case, body="internal only")
+    services.case_comment_add(actor=world.users["agent"], case=open_case, body="for the customer")
+    agent = api_as("agent").get(f"/api/v1/cases/{open_case.pk}/?include=activity").data["activity"]["results"]
+    customer = api_as("customer").get(f"/api/v1/cases/{open_case.pk}/?include=activity").data["activity"]["results"]
+    assert "work_note" in [e["kind"] for e in agent]
+    assert "work_note" not in [e["kind"] for e in customer] and "internal only" not in str(customer)
+    assert customer == api_as("customer").get(f"/api/v1/cases/{open_case.pk}/activity/").data["results"]
+
+
+def test_unknown_include_is_400_naming_what_is_known(api_as, open_case):
+    response = api_as("agent").get(f"/api/v1/cases/{open_case.pk}/?include=activity,journal")
+    assert response.status_code == 400 and "journal" in str(response.data["errors"]["include"])
+    assert "activity" in str(response.data["errors"]["include"])
