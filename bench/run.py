@@ -93,7 +93,9 @@ class _Context:
         self.probe = Case.objects.filter(short_description=PROBE_DESCRIPTION).order_by("-id").first()
         if self.probe is None:
             raise RuntimeError("No probe case: run `manage.py bench_seed --cases N` first.")
-        self.contacts = list(Contact.objects.filter(account__name__startswith="Bench account ").order_by("id")[:50])
+        # Many customers, as on a real desk: with a few, each would pass the notification flood limit
+        # within a run, and the later creations would skip their mail (held) and look cheaper.
+        self.contacts = list(Contact.objects.filter(account__name__startswith="Bench account ").order_by("id")[:1000])
         self.client = _client(self.agent)
         self.list_url = f"/api/v1/cases/?assignment_group={self.group.pk}&state_category=open"
         self.floor_list_url = f"/bench-floor/cases/?assignment_group={self.group.pk}&state_category=open"
@@ -304,7 +306,8 @@ def _targets(result: dict) -> dict:
         "create_api_cases_per_s": result["create_api"]["cases_per_s"] >= TARGETS["create_api_cases_per_s"],
     }
     for name, ratio in result.get("ratios", {}).items():
-        checks[f"{name}_ratio_to_floor"] = ratio <= TARGETS["ratio_to_floor"]
+        if name in ("list", "detail"):  # the two-request detail is reported, not a target
+            checks[f"{name}_ratio_to_floor"] = ratio <= TARGETS["ratio_to_floor"]
     return {"targets": TARGETS, "met": checks}
 
 

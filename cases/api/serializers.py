@@ -3,7 +3,7 @@ from rest_framework import serializers
 from cases.models import CaseType, CaseTypeField
 from catalog.selectors import service_definition_list_for_user
 from core.api.fields import ScopedPrimaryKeyRelatedField
-from core.api.rendering import FastReadMixin
+from core.api.rendering import FastReadMixin, SimpleInputMixin
 
 
 class CaseTypeFieldSerializer(serializers.ModelSerializer):
@@ -107,7 +107,7 @@ def _scoped(selector, **kwargs):
     return ScopedPrimaryKeyRelatedField(selector=selector, required=False, allow_null=True, **kwargs)
 
 
-class CaseWriteSerializer(serializers.Serializer):
+class CaseWriteSerializer(SimpleInputMixin, serializers.Serializer):
     """Input of create and PATCH. Related ids resolve through the caller's scope."""
 
     short_description = serializers.CharField(max_length=160, required=False)

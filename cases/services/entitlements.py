@@ -23,8 +23,8 @@ import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Q, Sum
+from django.db import connection, transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from cases import events, hooks, permissions_escalations
@@ -66,14 +66,12 @@ def entitlement_candidates(case: Case, *, on: datetime.date | None = None) -> li
     """(score, entitlement) for every candidate of the case, best first."""
     on = on or _today()
     if case.account_id:
-        owner = Q(account_id=case.account_id)
+        owner, owner_id = "account_id", case.account_id
     elif case.consumer_id:
-        owner = Q(consumer_id=case.consumer_id)
+        owner, owner_id = "consumer_id", case.consumer_id
     else:
         return []
-    rows = Entitlement.objects.filter(
-        owner, Q(ends_on__isnull=True) | Q(ends_on__gte=on), active=True, starts_on__lte=on
-    ).order_by("id")
+    rows = _in_force(owner, owner_id, on)
     contracts = _case_contracts(case)
     scored = []
     for entitlement in rows:
@@ -94,6 +92,19 @@ def entitlement_candidates(case: Case, *, on: datetime.date | None = None) -> li
             scored.append((score, entitlement))
     scored.sort(key=lambda se: (-se[0], se[1].ends_on or datetime.date.max, se[1].pk))
     return scored
+
+
+def _in_force(owner: str, owner_id: int, on: datetime.date):
+    """The owner's active entitlements in force on `on`, by id. Plain SQL (`QuerySet.raw`): this
+    runs for every case opened, and building it through the ORM cost more than running it."""
+    ops = connection.ops
+    table = ops.quote_name(Entitlement._meta.db_table)
+    day = ops.adapt_datefield_value(on)
+    sql = (
+        f"SELECT * FROM {table} WHERE {ops.quote_name(owner)} = %s AND active = %s AND starts_on <= %s "
+        f"AND (ends_on IS NULL OR ends_on >= %s) ORDER BY id"
+    )
+    return Entitlement.objects.raw(sql, [owner_id, True, day, day])
 
 
 def entitlement_choose(case: Case) -> Entitlement | None:

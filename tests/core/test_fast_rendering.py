@@ -103,3 +103,24 @@ def test_plan_is_per_class_and_keeps_no_instance():
     assert kinds["id"] == kinds["number"] == "plain"
     assert kinds["opened_at"] == "datetime" and kinds["escalation"] == "method"
     assert not any(isinstance(part, serializers.BaseSerializer) for step in plan for part in step)
+
+
+def test_input_fields_are_copies_bound_to_their_own_serializer(world):
+    """SimpleInputMixin hands each serializer its own copies: scoped ids resolve for the user of
+    that serializer's request, never for another's."""
+    from cases.api.serializers import CaseCreateSerializer
+
+    def serializer(persona, contact):
+        request = APIRequestFactory().post("/")
+        request.user = world.users[persona]
+        return CaseCreateSerializer(data={"short_description": "x", "contact": contact.pk}, context={"request": request})
+
+    outsider = world.contacts.get("other_customer") or next(
+        c for c in world.contacts.values() if c.account_id != world.account.pk
+    )
+    agent, customer = serializer("agent", outsider), serializer("customer", outsider)
+    assert agent.fields["contact"] is not customer.fields["contact"]
+    assert agent.fields["contact"].parent is agent and customer.fields["contact"].parent is customer
+    assert agent.is_valid(), agent.errors
+    assert not customer.is_valid() and "contact" in customer.errors
+    assert agent.validated_data["contact"] == outsider
