@@ -10,6 +10,7 @@
 - Plain text: no HTML escaping; the subject becomes one line.
 """
 import datetime
+import functools
 import re
 from decimal import Decimal
 
@@ -51,9 +52,16 @@ def sandbox_context(value, path: str = "context"):
 def compile_text(text: str, *, field: str):
     """The compiled template; a syntax error is a ValidationError on `field`."""
     try:
-        return ENGINE.from_string(text)
+        return _compiled(text)
     except TemplateSyntaxError as exc:
         raise ValidationError({field: f"Template error: {exc}"}) from None
+
+
+@functools.lru_cache(maxsize=512)
+def _compiled(text: str):
+    # Every message renders one of a few dozen template texts: compile each once per process (a
+    # compiled Template renders any number of contexts; errors are raised, never cached).
+    return ENGINE.from_string(text)
 
 
 def _one_line(text: str) -> str:

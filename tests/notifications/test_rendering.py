@@ -47,3 +47,14 @@ def test_filters_and_control_tags_work():
     _, body = render("s", "{% for i in items %}{{ i|upper }}{% if not forloop.last %}, {% endif %}{% endfor %} "
                           "({{ items|length }} item{{ items|length|pluralize }})", {"items": ["a", "b"]})
     assert body == "A, B (2 items)\n"
+
+
+def test_compiled_templates_are_reused_and_errors_never_cached():
+    from django.core.exceptions import ValidationError
+
+    from notifications.rendering import compile_text
+
+    assert compile_text("Hello {{ name }}", field="body") is compile_text("Hello {{ name }}", field="body")
+    for _ in range(2):  # raised each time: a broken text is not remembered as compiled
+        with pytest.raises(ValidationError):
+            compile_text("{% if %}", field="body")
