@@ -238,7 +238,9 @@ class _Evaluation:
         intervals in another (each INSERT returns the new ids on PostgreSQL and SQLite)."""
         if not self.new_tasks:
             return
-        if connection.features.can_return_rows_from_bulk_insert:
+        if connection.vendor == "postgresql":
+            _write_new_slas_pg(self.new_tasks, self.new_intervals)
+        elif connection.features.can_return_rows_from_bulk_insert:
             TaskSla.objects.bulk_create(self.new_tasks)
             SlaInterval.objects.bulk_create(self.new_intervals)
         else:
@@ -330,6 +332,55 @@ class _Evaluation:
             task.watched = snapshot
             TaskSla.objects.filter(pk=task.pk).update(watched=snapshot)
         return task
+
+
+def _write_new_slas_pg(tasks: list[TaskSla], intervals: list[SlaInterval]) -> None:
+    """PostgreSQL: a new case's task SLAs and their first intervals in one statement, two
+    data-modifying CTEs. The SLAs' INSERT is Django's own (its compiler adapts every column); each
+    interval finds its SLA by definition (a case gets one SLA per definition at a time)."""
+    from django.db.models import AutoField
+    from django.db.models.sql import InsertQuery
+
+    opts = TaskSla._meta
+    fields = [f for f in opts.concrete_fields if not f.generated and not isinstance(f, AutoField)]
+    for task in tasks:
+        task._prepare_related_fields_for_save(operation_name="bulk_create")
+    query = InsertQuery(TaskSla)
+    query.insert_values(fields, tasks)
+    compiler = query.get_compiler(connection=connection)
+    compiler.returning_fields = [opts.pk, opts.get_field("definition")]
+    [(task_sql, task_params)] = compiler.as_sql()
+    by_definition = {task.definition_id: task for task in tasks}
+    if len(by_definition) != len(tasks) or any(i.task_sla.definition_id not in by_definition for i in intervals):
+        raise ValueError("One new SLA per definition, each interval of one of them.")
+    rows, params = [], []
+    for interval in intervals:
+        rows.append("(%s::bigint, %s, %s::timestamptz, %s)")
+        params += [interval.task_sla.definition_id, interval.kind, interval.started_at, interval.begin_reason]
+    q = connection.ops.quote_name
+    sql = (
+        f"WITH t AS ({task_sql}), "
+        f"i AS (INSERT INTO {q(SlaInterval._meta.db_table)} (task_sla_id, kind, started_at, ended_at, begin_reason, "
+        f"end_reason) SELECT t.id, v.kind, v.started_at, NULL, v.begin_reason, '' FROM t "
+        f"JOIN (VALUES {', '.join(rows)}) AS v(definition_id, kind, started_at, begin_reason) "
+        f"ON v.definition_id = t.definition_id RETURNING id, task_sla_id) "
+        f"SELECT t.id, t.definition_id, i.id FROM t LEFT JOIN i ON i.task_sla_id = t.id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*task_params, *params])
+        returned = cursor.fetchall()
+    interval_ids = {}
+    for task_id, definition_id, interval_id in returned:
+        task = by_definition[definition_id]
+        task.pk = task_id
+        task._state.adding, task._state.db = False, connection.alias
+        if interval_id is not None:
+            interval_ids[definition_id] = interval_id
+    for interval in intervals:
+        task = interval.task_sla  # cached since construction; read before its id is set, which drops it
+        interval.pk = interval_ids[task.definition_id]
+        interval.task_sla = task  # the id and the cached object, now with its pk
+        interval._state.adding, interval._state.db = False, connection.alias
 
 
 def sla_prepare_new_case(case: Case) -> None:

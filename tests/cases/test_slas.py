@@ -58,6 +58,29 @@ def test_a_case_matching_the_start_condition_gets_the_sla(world, clock):
     assert (case.sla_due, case.made_sla) == (MONDAY_9 + 4 * H, True)
 
 
+def test_a_new_case_inserts_with_its_due_time_and_each_sla_with_its_own_interval(world, clock):
+    """case_create computes the SLAs before the case's INSERT (no UPDATE of sla_due after) and
+    writes them and their first intervals together; each interval belongs to its own SLA."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from cases.models import SlaInterval
+
+    short = resolution(duration=2 * H)
+    long = resolution(duration=8 * H, schedule=office_hours())
+    with CaptureQueriesContext(connection) as queries:
+        case = new_case(world)
+    assert not any(q["sql"].startswith('UPDATE "cases_case"') for q in queries.captured_queries)
+    tasks = {t.definition_id: t for t in TaskSla.objects.filter(case=case)}
+    assert set(tasks) == {short.pk, long.pk}
+    assert tasks[short.pk].breach_time == MONDAY_9 + 2 * H and tasks[long.pk].breach_time == MONDAY_9 + 8 * H
+    intervals = list(SlaInterval.objects.filter(task_sla__case=case))
+    assert sorted(i.task_sla_id for i in intervals) == sorted(t.pk for t in tasks.values())
+    assert all(i.kind == "counted" and i.started_at == MONDAY_9 and i.ended_at is None for i in intervals)
+    case.refresh_from_db()
+    assert case.sla_due == MONDAY_9 + 2 * H and case.made_sla is True
+
+
 def test_no_sla_when_the_start_condition_does_not_match(world, clock):
     f.SlaDefinitionFactory(start_condition=[P12])
     case = new_case(world, priority=4)
