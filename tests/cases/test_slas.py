@@ -328,3 +328,23 @@ def test_the_case_save_costs_the_same_queries_with_or_without_slas(world, clock,
     with CaptureQueriesContext(connection) as running:
         services.case_update(actor=agent, instance=with_sla, needs_attention=True)
     assert len(running) == len(without)  # the two SLA queries run either way; nothing else
+
+
+def test_a_cached_calendar_is_rebuilt_when_another_process_changes_its_schedule(world):
+    """Calendars are cached per process against the schedule's version (updated_at). A change made
+    elsewhere (no signal reaches this process) moves that version through the catalog services, and
+    the next use here rebuilds the calendar."""
+    from cases.services.slas import _calendars
+    from catalog.hooks import schedule_touched
+    from catalog.models import Schedule, ScheduleSpan
+
+    schedule = office_hours(zone="Europe/Paris")
+    first = _calendars({schedule.pk})[schedule.pk]
+    assert _calendars({schedule.pk})[schedule.pk] is first  # reused while the version holds
+    span = ScheduleSpan.objects.filter(schedule=schedule, weekday=0).get()
+    ScheduleSpan.objects.filter(pk=span.pk).update(end_time=datetime.time(12))  # "another process": no signal
+    assert _calendars({schedule.pk})[schedule.pk] is first
+    schedule_touched(ScheduleSpan.objects.get(pk=span.pk))  # what that process's service does
+    rebuilt = _calendars({schedule.pk})[schedule.pk]
+    assert rebuilt is not first and rebuilt.spans[0] == ((datetime.time(9), datetime.time(12)),)
+    assert Schedule.objects.get(pk=schedule.pk).updated_at > schedule.updated_at
