@@ -5,8 +5,12 @@ Same authentication (session), same rows, same columns a list needs; no DRF, no 
 serializers, no count. `values()` instead of model instances, JsonResponse instead of a renderer."""
 from django.http import HttpResponseForbidden, JsonResponse
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from rest_framework import authentication, generics, permissions, renderers, serializers
 
-from cases.models import Case, CaseEvent
+from cases.choices import PRIORITY_MATRIX, Impact
+from cases.models import Case, CaseEvent, Lifecycle
+from core.numbers import number_next
 
 PAGE = 25
 LIST_COLUMNS = (
@@ -84,3 +88,47 @@ def case_list_html(request):
         .values(*HTML_COLUMNS)[: PAGE + 1]
     )
     return HttpResponse(_html_template().render({"rows": rows[:PAGE], "next": len(rows) > PAGE}, request))
+
+
+# The floor of creation through the API: the simplest correct DRF create of the same payload
+# (session, the add permission, a ModelSerializer validating the contact and the group by id, a
+# number from the sequence, priority from impact x urgency, the account from the contact, one
+# INSERT, the new row as JSON). No entitlement, SLA, routing, timeline, mail or allowed actions:
+# those are what the product adds on top, and what bench_run's creation ratio prices.
+class _CanAddCase(permissions.BasePermission):
+    def has_permission(self, request, view):
+        return request.user.is_authenticated and request.user.has_perm("cases.add_case")
+
+
+class _FloorCaseSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Case
+        fields = (
+            "id", "number", "short_description", "contact", "account", "assignment_group", "impact", "urgency",
+            "priority", "channel", "state", "opened_at", "created_at",
+        )
+        read_only_fields = ("id", "number", "account", "priority", "state", "opened_at", "created_at")
+
+
+_DEFAULT_LIFECYCLE = {}  # read once per process: the floor does not pay for reference data
+
+
+def _default_lifecycle_id() -> int:
+    if "id" not in _DEFAULT_LIFECYCLE:
+        _DEFAULT_LIFECYCLE["id"] = Lifecycle.objects.filter(is_default=True).values_list("pk", flat=True).first()
+    return _DEFAULT_LIFECYCLE["id"]
+
+
+class CaseCreate(generics.CreateAPIView):
+    authentication_classes = [authentication.SessionAuthentication]
+    permission_classes = [_CanAddCase]
+    renderer_classes = [renderers.JSONRenderer]
+    serializer_class = _FloorCaseSerializer
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        impact, urgency = data.get("impact", Impact.LOW), data.get("urgency", Impact.LOW)
+        serializer.save(
+            number=number_next("CS"), account_id=data["contact"].account_id, priority=PRIORITY_MATRIX[(impact, urgency)],
+            opened_by=self.request.user, opened_at=timezone.now(), lifecycle_id=_default_lifecycle_id(),
+        )

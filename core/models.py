@@ -10,6 +10,19 @@ class TimeStampedModel(models.Model):
         abstract = True
 
 
+class NumberField(models.CharField):
+    """A human number column whose INSERT returns it (RETURNING), so a number the database makes
+    in the INSERT itself (core.numbers.number_for_insert) is on the instance after `save()`.
+    `db_returning` is the attribute Django itself reads for this (fields with a database default
+    use it); on databases without RETURNING the number is made before the INSERT instead."""
+
+    @property
+    def db_returning(self) -> bool:
+        from django.db import connection
+
+        return connection.features.can_return_columns_from_insert
+
+
 class NumberCounter(models.Model):
     """The counter behind human numbers (ACC0000001) on databases without sequences (SQLite).
     PostgreSQL uses a real sequence per prefix instead; see core.numbers."""

@@ -7,7 +7,8 @@ Elsewhere: an UPDATE ... RETURNING on a counter row, which SQLite
 serialises. The unique constraint on each `number` column is the backstop."""
 import re
 
-from django.db import IntegrityError, ProgrammingError, connection, transaction
+from django.db import IntegrityError, ProgrammingError, connection, models, transaction
+from django.db.models.expressions import RawSQL
 
 from core.models import NumberCounter
 
@@ -19,6 +20,22 @@ def number_next(prefix: str) -> str:
     if not _PREFIX.match(prefix):
         raise ValueError(f"bad number prefix {prefix!r}")
     return f"{prefix}{_next_value(prefix):0{WIDTH}d}"
+
+
+def number_for_insert(prefix: str) -> str | RawSQL:
+    """The number for a row about to be inserted into a `core.models.NumberField`. On PostgreSQL,
+    for a prefix whose sequence a migration made, an expression the INSERT evaluates (nextval in
+    the row's own statement: one round trip fewer); the INSERT returns the number. Elsewhere, the
+    number itself, as `number_next` makes it."""
+    if not _PREFIX.match(prefix):
+        raise ValueError(f"bad number prefix {prefix!r}")
+    if connection.vendor != "postgresql" or prefix not in KNOWN_PREFIXES:
+        return number_next(prefix)
+    # nextval in FROM: evaluated once, then padded to WIDTH digits (never truncated past them).
+    return RawSQL(
+        f"(SELECT %s || lpad(v::text, greatest({WIDTH}, length(v::text)), '0') FROM nextval(%s::regclass) AS v)",
+        [prefix, sequence_name(prefix)], output_field=models.CharField(),
+    )
 
 
 def _next_value(prefix: str) -> int:

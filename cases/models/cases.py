@@ -7,7 +7,7 @@ from cases.models.case_types import CaseType
 from cases.models.lifecycles import Lifecycle, LifecycleTransition
 from catalog.models import Asset, Contract, Entitlement, InstallBaseItem, Product, ServiceDefinition, SoldProduct
 from core.choices import Channel
-from core.models import TimeStampedModel
+from core.models import NumberField, TimeStampedModel
 from customers.models import Account, Consumer, Contact
 from users.models import AssignmentGroup, User
 
@@ -19,7 +19,7 @@ def _transition_matches(case: "Case") -> bool:
 
 
 class Case(ConcurrentTransitionMixin, TimeStampedModel):
-    number = models.CharField(max_length=16, unique=True, editable=False)
+    number = NumberField(max_length=16, unique=True, editable=False)
     lifecycle = models.ForeignKey(Lifecycle, on_delete=models.PROTECT, related_name="cases", editable=False)
     state = FSMField(max_length=40, default=CaseState.NEW, protected=True)
     state_category = models.CharField(

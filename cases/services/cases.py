@@ -11,7 +11,7 @@ from cases.services import limits, notify
 from cases.choices import AUDITED_FIELDS, PRIORITY_MATRIX, EventKind, StateCategory
 from cases.models import Case, CaseType, CaseTypeField, Lifecycle, LifecycleState
 from core.exceptions import Conflict, InvalidTransition
-from core.numbers import number_next
+from core.numbers import number_for_insert
 from core.refcache import Reference
 from customers.models import Contact
 from users.permissions import is_internal
@@ -213,9 +213,9 @@ def case_create(*, actor, short_description: str, channel: str = "web", **fields
         case.assigned_at = now
     assigned_by_creator = case.assigned_to_id is not None
     case.entitlement = hooks.entitlement_for(case)
-    case.number = number_next("CS")
     case.full_clean(exclude=_NOT_CLEANED)
     hooks.case_creating(case)  # the SLAs that attach, so the row is inserted with its due time
+    case.number = number_for_insert("CS")  # on PostgreSQL made by the INSERT, which returns it
     case.save()
     hooks.case_changed(case)
     events.case_event_record(case=case, kind=EventKind.CREATED, actor=actor, body=f"Opened via {case.get_channel_display()}.")

@@ -190,8 +190,10 @@ def _on_case_changed(case: Case) -> None:
     robin, whoever made it."""
     # Version 1 is the creation's own call (every later save bumps the version): routing has
     # not run yet, so there is no offer to look for.
-    offers = CaseOffer.objects.select_for_update().filter(case_id=case.pk, state=OfferState.OFFERED)
-    for offer in offers if case.version > 1 else ():
+    offers = (
+        CaseOffer.objects.select_for_update().filter(case_id=case.pk, state=OfferState.OFFERED) if case.version > 1 else ()
+    )
+    for offer in offers:
         if case.assigned_to_id:
             reason = MANUALLY_ASSIGNED
         elif case.is_read_only:

@@ -17,7 +17,7 @@ never deadlocks with a case save; recomputation locks the case first, like a cas
 import datetime
 import logging
 from collections.abc import Iterable
-from functools import partial
+from functools import cache, partial
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -334,22 +334,37 @@ class _Evaluation:
         return task
 
 
+@cache
+def _task_insert_sql() -> tuple[str, tuple]:
+    """The task SLAs' INSERT, written once per process: UNNEST of one typed array per column (the
+    form Django's PostgreSQL compiler gives a bulk insert), returning each row's id and definition.
+    Compiling it per case cost more than running it."""
+    from django.db.models import AutoField
+
+    fields = tuple(f for f in TaskSla._meta.concrete_fields if not f.generated and not isinstance(f, AutoField))
+    q = connection.ops.quote_name
+    columns = ", ".join(q(f.column) for f in fields)
+    # db_type without its length (varchar[], not varchar(16)[]), as Django's compiler casts them
+    arrays = ", ".join(f"(%s)::{f.db_type(connection).split('(')[0]}[]" for f in fields)
+    sql = (
+        f"INSERT INTO {q(TaskSla._meta.db_table)} ({columns}) SELECT * FROM UNNEST({arrays}) "
+        f"RETURNING {q(TaskSla._meta.db_table)}.{q('id')}, {q(TaskSla._meta.db_table)}.{q('definition_id')}"
+    )
+    return sql, fields
+
+
 def _write_new_slas_pg(tasks: list[TaskSla], intervals: list[SlaInterval]) -> None:
     """PostgreSQL: a new case's task SLAs and their first intervals in one statement, two
-    data-modifying CTEs. The SLAs' INSERT is Django's own (its compiler adapts every column); each
-    interval finds its SLA by definition (a case gets one SLA per definition at a time)."""
-    from django.db.models import AutoField
-    from django.db.models.sql import InsertQuery
-
-    opts = TaskSla._meta
-    fields = [f for f in opts.concrete_fields if not f.generated and not isinstance(f, AutoField)]
+    data-modifying CTEs. Each value goes through its field as Django's own INSERT prepares it
+    (`pre_save`, `get_db_prep_save`); each interval finds its SLA by definition (a case gets one
+    SLA per definition at a time)."""
+    task_sql, fields = _task_insert_sql()
+    columns = [[] for _ in fields]
     for task in tasks:
         task._prepare_related_fields_for_save(operation_name="bulk_create")
-    query = InsertQuery(TaskSla)
-    query.insert_values(fields, tasks)
-    compiler = query.get_compiler(connection=connection)
-    compiler.returning_fields = [opts.pk, opts.get_field("definition")]
-    [(task_sql, task_params)] = compiler.as_sql()
+        for column, field in zip(columns, fields):
+            column.append(field.get_db_prep_save(field.pre_save(task, True), connection=connection))
+    task_params = columns
     by_definition = {task.definition_id: task for task in tasks}
     if len(by_definition) != len(tasks) or any(i.task_sla.definition_id not in by_definition for i in intervals):
         raise ValueError("One new SLA per definition, each interval of one of them.")

@@ -24,7 +24,7 @@ from notifications import registry
 from notifications.choices import Delivery, NotificationState
 from notifications.models import Notification
 from notifications.rendering import render
-from notifications.services.outbox import notification_build, notification_write
+from notifications.services.outbox import HoldWhen, notification_build, notification_write
 from notifications.services.preferences import default_preference, notification_preferences_for
 from notifications.services.templates import notification_template_text
 
@@ -86,28 +86,45 @@ def _people(recipients, author, author_address: str = "") -> list[Recipient]:
     return people
 
 
-def _flood_count(person: Recipient, cache: dict) -> int:
+def _flood_sql(person: Recipient) -> tuple[str, list]:
     """The person's messages of the flood window that were sent or are on their way, counted up to
-    the limit (all that the guard needs). Raw SQL on the recipient's (id or address, created_at)
-    index: this runs for every message of every case change, and building it through the ORM cost
-    more than running it."""
+    the limit (all that the guard needs): SQL and its parameters. Plain SQL on the recipient's (id or
+    address, created_at) index: this runs for every message of every case change."""
+    since = timezone.now() - timedelta(minutes=settings.NOTIFICATION_FLOOD_WINDOW_MINUTES)
+    table = connection.ops.quote_name(Notification._meta.db_table)
+    if person.user is not None:
+        who, params = "recipient_id = %s", [person.user.pk]
+    else:
+        who, params = "recipient_id IS NULL AND to_address = %s", [person.email]
+    sql = (
+        f"SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE {who} AND created_at >= %s "
+        f"AND state NOT IN (%s, %s) LIMIT %s) recent"
+    )
+    params += [
+        connection.ops.adapt_datetimefield_value(since), NotificationState.HELD.value,
+        NotificationState.DIGESTED.value, settings.NOTIFICATION_FLOOD_LIMIT,
+    ]
+    return sql, params
+
+
+def _flood_count(person: Recipient, cache: dict) -> int:
+    """The count of `_flood_sql`, read once per person and cache (a batch's rows are counted on as
+    they are built)."""
     key = ("flood", person.key)
     if key not in cache:
-        since = timezone.now() - timedelta(minutes=settings.NOTIFICATION_FLOOD_WINDOW_MINUTES)
-        table = connection.ops.quote_name(Notification._meta.db_table)
-        if person.user is not None:
-            who, params = "recipient_id = %s", [person.user.pk]
-        else:
-            who, params = "recipient_id IS NULL AND to_address = %s", [person.email]
-        sql = (
-            f"SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE {who} AND created_at >= %s "
-            f"AND state NOT IN (%s, %s) LIMIT %s) recent"
-        )
-        params += [connection.ops.adapt_datetimefield_value(since), NotificationState.HELD.value, NotificationState.DIGESTED.value, settings.NOTIFICATION_FLOOD_LIMIT]
+        sql, params = _flood_sql(person)
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             cache[key] = cursor.fetchone()[0]
     return cache[key]
+
+
+def _flood_guard(person: Recipient) -> HoldWhen:
+    """The flood guard as a condition of the row's own INSERT: held if, when it is written, the
+    window already holds the limit. One round trip fewer than counting first; the count sees the
+    rows this transaction wrote before, as the cached count does."""
+    sql, params = _flood_sql(person)
+    return HoldWhen(f"({sql}) >= %s", [*params, settings.NOTIFICATION_FLOOD_LIMIT])
 
 
 def _render(event: str, audience: str, text: tuple[str, str], context: dict) -> tuple[str, str]:
@@ -179,19 +196,24 @@ def notification_fanout(
         if not pref.email and not spec.mandatory:
             continue
         limit = settings.NOTIFICATION_FLOOD_LIMIT
-        recent = _flood_count(person, cache) if limit > 0 else 0
-        hold = not spec.mandatory and (pref.delivery == Delivery.DIGEST or (limit > 0 and recent >= limit))
+        guarded = limit > 0 and not spec.mandatory and pref.delivery != Delivery.DIGEST
         fields = {
             "event": event, "subject": subject, "body": body, "recipient": person.user, "to_address": person.email,
             "dedupe_key": f"{dedupe}:{tag or person.key}", "related": related, "headers": headers,
-            "audience": audience, "hold": hold,
+            "audience": audience, "hold": not spec.mandatory and pref.delivery == Delivery.DIGEST,
         }
-        if batch is not None:
-            row, created = notification_build(**fields), True
-            batch.append(row)
-        else:
-            row, created = notification_write(**fields)
-        if created and not hold and limit > 0:
-            cache[("flood", person.key)] = recent + 1
+        if guarded and batch is None and ("flood", person.key) not in cache:
+            # One row now, and no count of this person's window in hand: the guard rides in the INSERT.
+            row, _created = notification_write(**fields, hold_when=_flood_guard(person))
+        else:  # a batch's rows are written together later: count now, and on as they are built
+            recent = _flood_count(person, cache) if guarded else 0
+            fields["hold"] = fields["hold"] or (guarded and recent >= limit)
+            if batch is not None:
+                row, created = notification_build(**fields), True
+                batch.append(row)
+            else:
+                row, created = notification_write(**fields)
+            if guarded and created and not fields["hold"]:
+                cache[("flood", person.key)] = recent + 1
         rows.append(row)
     return rows

@@ -1,13 +1,15 @@
 """Every write to the outbox. Callers enqueue inside their own transaction; the message leaves
 the process only after commit, from a Celery task, and at most once per row."""
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 from email.utils import make_msgid
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage
-from django.db import models, transaction
+from django.db import connection, models, transaction
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from notifications.choices import NotificationState
@@ -16,10 +18,19 @@ from notifications.models import Notification
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "notification_enqueue", "notification_write", "notification_build", "notification_write_batch",
+    "HoldWhen", "notification_enqueue", "notification_write", "notification_build", "notification_write_batch",
     "notification_requeue_due", "notification_resend",
     "notification_release", "notification_send",
 ]
+
+
+@dataclass(frozen=True)
+class HoldWhen:
+    """An SQL condition the row's own INSERT evaluates: true, and the row is written held (kept for
+    the digest, not sent on its own). The flood guard uses it to count and write in one statement."""
+
+    sql: str
+    params: list
 
 
 def _related_ref(obj: models.Model | None) -> str:
@@ -61,49 +72,72 @@ def notification_write(
     headers: dict | None = None,
     audience: str = "",
     hold: bool = False,
+    hold_when: HoldWhen | None = None,
 ) -> tuple[Notification, bool]:
-    """notification_enqueue, also saying whether the row is new (False: the dedupe key was taken)."""
+    """notification_enqueue, also saying whether the row is new (False: the dedupe key was taken).
+    `hold_when`: hold the row if this condition is true when it is written."""
     row = notification_build(
         event=event, subject=subject, body=body, recipient=recipient, to_address=to_address, dedupe_key=dedupe_key,
         related=related, headers=headers, audience=audience, hold=hold,
     )
-    if dedupe_key:
-        # INSERT ... ON CONFLICT DO NOTHING RETURNING id: one round trip and no savepoint. No id
-        # back means the key was written first by someone else: that row stands, exactly once.
-        if not _insert_unless_key_taken(row):
+    decided = hold_when is not None and not hold
+    if decided:  # the INSERT decides: held (no next attempt), or pending as built
+        planned = row.next_attempt_at
+        _STATE.set_state(row, RawSQL(  # django-fsm's own setter: the field is protected
+            f"CASE WHEN {hold_when.sql} THEN %s ELSE %s END",
+            [*hold_when.params, NotificationState.HELD.value, NotificationState.PENDING.value],
+            output_field=models.CharField(),
+        ))
+        row.next_attempt_at = RawSQL(
+            f"CASE WHEN {hold_when.sql} THEN NULL ELSE %s END",
+            [*hold_when.params, connection.ops.adapt_datetimefield_value(planned)], output_field=models.DateTimeField(),
+        )
+    if dedupe_key or decided:
+        # INSERT [... ON CONFLICT DO NOTHING] RETURNING id, state: one round trip and no savepoint.
+        # No id back means the key was written first by someone else: that row stands, exactly once.
+        if not _insert_returning(row):
             return Notification.objects.get(dedupe_key=dedupe_key), False
+        if decided:
+            row.next_attempt_at = None if row.state == NotificationState.HELD else planned
     else:
         row.save()
-    if not hold:
+    if row.state != NotificationState.HELD:
         transaction.on_commit(lambda pk=row.pk: _queue(pk))
     return row, True
 
 
-def _insert_unless_key_taken(row: Notification) -> bool:
-    """Insert `row` unless its dedupe key is taken; True (and `row.pk` set) if it was inserted.
-    QuerySet._insert is Django's internal step of bulk_create: bulk_create itself returns no ids
-    when it ignores conflicts."""
+_STATE = Notification._meta.get_field("state")
+
+
+def _insert_returning(row: Notification) -> bool:
+    """Insert `row` unless its dedupe key is taken; True (and `row.pk`, its state and next attempt
+    set from the database) if it was inserted. QuerySet._insert is Django's internal step of
+    bulk_create: bulk_create itself returns no ids when it ignores conflicts."""
     from django.db import connections, router
     from django.db.models import AutoField
     from django.db.models.constants import OnConflict
 
     using = router.db_for_write(Notification)
+    opts = Notification._meta
     if not connections[using].features.can_return_columns_from_insert:  # no RETURNING: read it back
+        if not row.dedupe_key:
+            raise ValueError("Without RETURNING a row is read back by its dedupe key.")
         Notification.objects.bulk_create([row], ignore_conflicts=True)
         saved = Notification.objects.get(dedupe_key=row.dedupe_key)
         if saved.message_id != row.message_id:
             return False
-        row.pk = saved.pk
-        row._state.adding, row._state.db = False, using
-        return True
-    opts = Notification._meta
-    fields = [f for f in opts.concrete_fields if not f.generated and not isinstance(f, AutoField)]
-    returned = Notification.objects._insert(
-        [row], fields=fields, returning_fields=[opts.pk], using=using, on_conflict=OnConflict.IGNORE
-    )
-    if not returned or returned[0] is None:
-        return False
-    row.pk = returned[0][0]
+        pk, state = saved.pk, saved.state
+    else:
+        fields = [f for f in opts.concrete_fields if not f.generated and not isinstance(f, AutoField)]
+        returned = Notification.objects._insert(
+            [row], fields=fields, returning_fields=[opts.pk, _STATE], using=using,
+            on_conflict=OnConflict.IGNORE if row.dedupe_key else None,
+        )
+        if not returned or returned[0] is None:
+            return False
+        pk, state = returned[0]
+    row.pk = pk
+    _STATE.set_state(row, state)
     row._state.adding, row._state.db = False, using
     return True
 
@@ -126,13 +160,14 @@ def notification_build(
     if recipient is None and not to_address:
         raise ValidationError({"to_address": "A notification needs a recipient or an address."})
     state = NotificationState.HELD if hold else NotificationState.PENDING
+    next_attempt_at = None if hold else timezone.now() + timedelta(seconds=settings.NOTIFICATION_REQUEUE_AFTER_SECONDS)
     return Notification(
         event=event, subject=subject[:255], body=body, recipient=recipient, to_address=to_address,
         dedupe_key=dedupe_key or None, related=_related_ref(related), headers=headers or {}, audience=audience,
         # Fixed when the row is written, so a retry after a crash resends the same message (mail
         # clients fold copies with one Message-ID) and replies can thread to it.
         message_id=make_msgid(domain=settings.NOTIFICATION_MESSAGE_ID_DOMAIN),
-        next_attempt_at=None if hold else timezone.now() + timedelta(seconds=settings.NOTIFICATION_REQUEUE_AFTER_SECONDS),
+        next_attempt_at=next_attempt_at,
         state=state,  # a protected FSM field may be set once, when the row is built
     )
 

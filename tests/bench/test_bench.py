@@ -12,7 +12,7 @@ from core.numbers import number_next
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
-FIGURES = ("list_api", "detail_api", "detail_api_two_requests", "list_floor", "detail_floor")
+FIGURES = ("list_api", "detail_api", "detail_api_two_requests", "list_floor", "detail_floor", "create_api", "create_floor")
 
 
 def test_seed_writes_consistent_cases_and_journals():
@@ -47,8 +47,9 @@ def test_bench_run_reports_every_figure_with_constant_query_counts(tmp_path):
         assert result["list_api"]["rows"] == result["list_floor"]["rows"] > 0
         assert result["detail_api"]["journal_entries"] == result["detail_floor"]["journal_entries"] == 20
         assert result["create_service"]["cases_per_s"] > 0 and result["create_api"]["cases_per_s"] > 0
-        assert {"list", "detail", "detail_two_requests"} == set(result["ratios"]) and "met" in result["targets"]
-    for name in (*FIGURES, "create_service", "create_api"):
+        assert {"list", "detail", "detail_two_requests", "create"} == set(result["ratios"]) and "met" in result["targets"]
+        assert "create_ratio_to_floor" in result["targets"]["met"]
+    for name in (*FIGURES, "create_service"):
         assert small[name]["queries"] == large[name]["queries"], name
 
 
@@ -59,3 +60,28 @@ def test_bench_commands_write_json(tmp_path):
                  stderr=open("/dev/null", "w"))
     document = json.loads(out.read_text())
     assert document["meta"]["cases"] >= 101 and document["list_api"]["queries"] > 0
+
+
+def test_floor_create_makes_a_real_case_and_refuses_whoever_may_not_add_one(world, client_as):
+    """The creation floor is correct code, not a shortcut: a numbered case on the default lifecycle,
+    the account from the contact, priority from impact x urgency; anonymous and customers refused."""
+    from django.test import override_settings
+
+    from bench.run import FLOOR_CREATE_URL
+    from bench.seed import bench_agent, bench_group
+
+    seed(cases=20)
+    contact = world.contacts["customer"]
+    payload = {"short_description": "Floor", "contact": contact.pk, "assignment_group": bench_group().pk,
+               "impact": 1, "urgency": 1, "channel": "email"}
+    with override_settings(ROOT_URLCONF="bench.urls"):
+        for persona in ("anonymous", "customer"):
+            answer = client_as(persona).post(FLOOR_CREATE_URL, payload, content_type="application/json")
+            assert answer.status_code == 403, persona
+        agent = client_as("agent")
+        agent.force_login(bench_agent())
+        answer = agent.post(FLOOR_CREATE_URL, payload, content_type="application/json")
+    assert answer.status_code == 201, answer.content
+    case = Case.objects.get(pk=answer.json()["id"])
+    assert case.number.startswith("CS") and case.account_id == contact.account_id and case.priority == 1
+    assert case.state == "new" and case.opened_by == bench_agent() and case.lifecycle.is_default

@@ -81,6 +81,25 @@ def test_a_new_case_inserts_with_its_due_time_and_each_sla_with_its_own_interval
     assert case.sla_due == MONDAY_9 + 2 * H and case.made_sla is True
 
 
+def test_the_new_slas_rows_hold_every_value_they_were_built_with(world, clock, mocker):
+    """The new SLAs' INSERT (on PostgreSQL one written once per process) stores each column as the
+    model built it: one SLA alone, and two with a watched value and a schedule."""
+    from cases.services import slas as sla_services
+
+    spy = mocker.spy(sla_services._Evaluation, "write_deferred")
+    only = resolution(duration=2 * H, reset_condition=[{"field": "assignment_group", "op": "changes"}])
+    cases = [new_case(world)]
+    resolution(duration=8 * H, schedule=office_hours())
+    cases.append(new_case(world))
+    built = [task for call in spy.call_args_list for task in call.args[0].new_tasks]
+    assert [len(call.args[0].new_tasks) for call in spy.call_args_list] == [1, 2]
+    names = [f.attname for f in TaskSla._meta.concrete_fields]
+    for task in built:
+        stored = TaskSla.objects.get(pk=task.pk)
+        assert {n: getattr(stored, n) for n in names} == {n: getattr(task, n) for n in names}
+    assert TaskSla.objects.get(case=cases[0], definition=only).watched == {"assignment_group": world.group.pk}
+
+
 def test_no_sla_when_the_start_condition_does_not_match(world, clock):
     f.SlaDefinitionFactory(start_condition=[P12])
     case = new_case(world, priority=4)

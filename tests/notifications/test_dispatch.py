@@ -194,6 +194,37 @@ def test_the_flood_guard_counts_addresses_without_a_login_too(world, settings):
     assert states == ["pending", "pending", "held"]
 
 
+def test_the_flood_guard_is_decided_by_the_rows_own_insert(world, settings, django_assert_num_queries, no_broker):
+    """No count before the write: the INSERT holds the row if the window is full when it runs, and
+    says so (RETURNING); a held row has no next attempt and is not queued."""
+    settings.NOTIFICATION_FLOOD_LIMIT = 2
+    dana, cache = world.user("customer"), {}
+    fanout([Recipient(C, user=dana)], dedupe="t:warm", cache=cache)  # templates and preferences cached
+    with django_assert_num_queries(1):
+        [second] = fanout([Recipient(C, user=dana)], dedupe="t:1", cache=cache)
+    with django_assert_num_queries(1):
+        [third] = fanout([Recipient(C, user=dana)], dedupe="t:2", cache=cache)
+    assert (second.state, third.state) == (NotificationState.PENDING, NotificationState.HELD)
+    assert second.next_attempt_at is not None and third.next_attempt_at is None
+    stored = {n.pk: n for n in Notification.objects.filter(pk__in=[second.pk, third.pk])}
+    assert stored[second.pk].state == NotificationState.PENDING and stored[second.pk].next_attempt_at == second.next_attempt_at
+    assert stored[third.pk].state == NotificationState.HELD and stored[third.pk].next_attempt_at is None
+
+
+def test_a_batch_after_single_writes_counts_them(world, settings):
+    settings.NOTIFICATION_FLOOD_LIMIT = 3
+    dana, cache = world.user("customer"), {}
+    fanout([Recipient(C, user=dana)], dedupe="t:0", cache=cache)
+    fanout([Recipient(C, user=dana)], dedupe="t:1", cache=cache)
+    batch = []
+    for i in range(2):
+        fanout([Recipient(C, user=dana)], dedupe=f"t:b{i}", cache=cache, batch=batch)
+    assert [row.state for row in batch] == [NotificationState.PENDING, NotificationState.HELD]
+    # and singles after the batch's count go on from it
+    [after] = fanout([Recipient(C, user=dana)], dedupe="t:after", cache=cache)
+    assert after.state == NotificationState.HELD
+
+
 def test_mandatory_messages_pass_the_flood_guard(world, settings):
     settings.NOTIFICATION_FLOOD_LIMIT = 1
     agent = world.user("agent")
