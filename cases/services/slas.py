@@ -61,10 +61,17 @@ CONDITIONS = ("start_condition", "pause_condition", "resume_condition", "stop_co
 
 # --- calendars -----------------------------------------------------------------------------------
 class sla_calendars:  # noqa: N801  (used like a function: sla_calendars().get(schedule_id))
-    """Business calendars by schedule id, loaded once per evaluation, scan or read (None: 24x7)."""
+    """Business calendars by schedule id, loaded once per evaluation, scan or read (None: 24x7).
 
-    def __init__(self):
+    `trust_cached=True`: a calendar this process built is used without reading its version first;
+    `versions` says which version each calendar was built from, and the caller checks them against
+    the database in a statement it runs anyway (a new case's SLA write does), redoing the work if
+    one moved. Every other use reads the versions first."""
+
+    def __init__(self, *, trust_cached: bool = False):
         self._cache: dict[int | None, BusinessCalendar | None] = {None: None}
+        self._trust = trust_cached
+        self.versions: dict[int, datetime.datetime] = {}
 
     def get(self, schedule_id: int | None) -> BusinessCalendar | None:
         if schedule_id not in self._cache:
@@ -75,19 +82,30 @@ class sla_calendars:  # noqa: N801  (used like a function: sla_calendars().get(s
         wanted = {i for i in schedule_ids if i not in self._cache}
         if not wanted:
             return
-        self._cache.update(_calendars(wanted))
+        self._cache.update(_calendars(wanted, trust_cached=self._trust, versions=self.versions))
 
 
-def _calendars(wanted: set[int]) -> dict[int, BusinessCalendar | None]:
+def _calendars(wanted: set[int], *, trust_cached: bool = False, versions: dict | None = None) -> dict[int, BusinessCalendar | None]:
     """Build the calendars of these schedules (None for an unknown id). One query reads the
     schedules' versions (`updated_at`, moved by every change of a schedule, span or holiday); a
-    calendar built in this process for the same version is reused, others are built (two more)."""
+    calendar built in this process for the same version is reused, others are built (two more).
+    With `trust_cached`, calendars already built here are reused without that query (see
+    `sla_calendars`). `versions` receives the version each calendar was built from."""
     parts = CALENDARS.get()
+    versions = {} if versions is None else versions
+    built = {}
+    if trust_cached:
+        for sid in [sid for sid in wanted if sid in parts]:
+            (_zone, versions[sid]), built[sid] = parts[sid]
+        wanted = wanted - built.keys()
+        if not wanted:
+            return built
     current = {pk: (zone, version) for pk, zone, version in
                Schedule.objects.filter(pk__in=wanted).values_list("pk", "time_zone", "updated_at")}
-    built = {sid: None for sid in wanted if sid not in current}
+    built.update({sid: None for sid in wanted if sid not in current})
     stale = set()
     for sid, key in current.items():
+        versions[sid] = key[1]
         cached = parts.get(sid)
         if cached is not None and cached[0] == key:
             built[sid] = cached[1]
@@ -108,9 +126,9 @@ def _calendars(wanted: set[int]) -> dict[int, BusinessCalendar | None]:
 
 
 # Calendars by schedule id, each with the version it was built from: checked on every use (one
-# query), so no process computes with a calendar older than the last committed change. Without
-# the check, a scan in a process holding the old calendar could re-time SLAs that the recompute
-# task had just re-timed with the new one.
+# query, or for a new case's SLAs in the INSERT that writes them), so no process keeps a time
+# computed with a calendar older than the last committed change. Without the check, a scan in a
+# process holding the old calendar could re-time SLAs that the recompute task had just re-timed.
 CALENDARS = Reference(
     "cases.sla_calendars", dict, models=("catalog.Schedule", "catalog.ScheduleSpan", "catalog.Holiday"),
 )
@@ -219,7 +237,10 @@ class _Evaluation:
     `write_deferred()` saves them all later in two statements."""
 
     def __init__(self, case: Case, now: datetime.datetime, *, deferred: bool = False):
-        self.case, self.now, self.calendars = case, now, sla_calendars()
+        # Deferred (a new case) on PostgreSQL: the SLAs' INSERT reads the schedules' versions back
+        # (write_deferred), so the calendars built here need not read them first.
+        self.case, self.now = case, now
+        self.calendars = sla_calendars(trust_cached=deferred and connection.vendor == "postgresql")
         self.changed = False
         self.breached = False
         self.deferred = deferred
@@ -235,11 +256,21 @@ class _Evaluation:
 
     def write_deferred(self) -> None:
         """Save the deferred attachments of a case now saved: the SLAs in one INSERT, their first
-        intervals in another (each INSERT returns the new ids on PostgreSQL and SQLite)."""
+        intervals in another (each INSERT returns the new ids on PostgreSQL and SQLite). On
+        PostgreSQL one statement, which also returns each schedule's version: a calendar that
+        turns out older than its schedule (changed by another process since this one built it)
+        is dropped and the case's SLAs are re-measured on the current one."""
         if not self.new_tasks:
             return
         if connection.vendor == "postgresql":
-            _write_new_slas_pg(self.new_tasks, self.new_intervals)
+            current = _write_new_slas_pg(self.new_tasks, self.new_intervals)
+            moved = {sid for sid, version in current.items() if self.calendars.versions.get(sid) != version}
+            if moved:
+                parts = CALENDARS.get()
+                for sid in moved:
+                    parts.pop(sid, None)
+                sla_recompute(actor=None, case=self.case)
+                self.case.sla_due = Case.objects.filter(pk=self.case.pk).values_list("sla_due", flat=True).get()
         elif connection.features.can_return_rows_from_bulk_insert:
             TaskSla.objects.bulk_create(self.new_tasks)
             SlaInterval.objects.bulk_create(self.new_intervals)
@@ -337,7 +368,8 @@ class _Evaluation:
 @cache
 def _task_insert_sql() -> tuple[str, tuple]:
     """The task SLAs' INSERT, written once per process: UNNEST of one typed array per column (the
-    form Django's PostgreSQL compiler gives a bulk insert), returning each row's id and definition.
+    form Django's PostgreSQL compiler gives a bulk insert), returning each row's id, definition and
+    schedule.
     Compiling it per case cost more than running it."""
     from django.db.models import AutoField
 
@@ -348,16 +380,18 @@ def _task_insert_sql() -> tuple[str, tuple]:
     arrays = ", ".join(f"(%s)::{f.db_type(connection).split('(')[0]}[]" for f in fields)
     sql = (
         f"INSERT INTO {q(TaskSla._meta.db_table)} ({columns}) SELECT * FROM UNNEST({arrays}) "
-        f"RETURNING {q(TaskSla._meta.db_table)}.{q('id')}, {q(TaskSla._meta.db_table)}.{q('definition_id')}"
+        f"RETURNING {q(TaskSla._meta.db_table)}.{q('id')}, {q(TaskSla._meta.db_table)}.{q('definition_id')}, "
+        f"{q(TaskSla._meta.db_table)}.{q('schedule_id')}"
     )
     return sql, fields
 
 
-def _write_new_slas_pg(tasks: list[TaskSla], intervals: list[SlaInterval]) -> None:
+def _write_new_slas_pg(tasks: list[TaskSla], intervals: list[SlaInterval]) -> dict[int, datetime.datetime | None]:
     """PostgreSQL: a new case's task SLAs and their first intervals in one statement, two
     data-modifying CTEs. Each value goes through its field as Django's own INSERT prepares it
     (`pre_save`, `get_db_prep_save`); each interval finds its SLA by definition (a case gets one
-    SLA per definition at a time)."""
+    SLA per definition at a time). Returns the version (`updated_at`) of each schedule the SLAs
+    count on, as the statement saw it."""
     task_sql, fields = _task_insert_sql()
     columns = [[] for _ in fields]
     for task in tasks:
@@ -379,13 +413,16 @@ def _write_new_slas_pg(tasks: list[TaskSla], intervals: list[SlaInterval]) -> No
         f"end_reason) SELECT t.id, v.kind, v.started_at, NULL, v.begin_reason, '' FROM t "
         f"JOIN (VALUES {', '.join(rows)}) AS v(definition_id, kind, started_at, begin_reason) "
         f"ON v.definition_id = t.definition_id RETURNING id, task_sla_id) "
-        f"SELECT t.id, t.definition_id, i.id FROM t LEFT JOIN i ON i.task_sla_id = t.id"
+        f"SELECT t.id, t.definition_id, i.id, t.schedule_id, s.updated_at FROM t LEFT JOIN i ON i.task_sla_id = t.id "
+        f"LEFT JOIN {q(Schedule._meta.db_table)} s ON s.id = t.schedule_id"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*task_params, *params])
         returned = cursor.fetchall()
-    interval_ids = {}
-    for task_id, definition_id, interval_id in returned:
+    interval_ids, versions = {}, {}
+    for task_id, definition_id, interval_id, schedule_id, version in returned:
+        if schedule_id is not None:
+            versions[schedule_id] = version
         task = by_definition[definition_id]
         task.pk = task_id
         task._state.adding, task._state.db = False, connection.alias
@@ -396,6 +433,7 @@ def _write_new_slas_pg(tasks: list[TaskSla], intervals: list[SlaInterval]) -> No
         interval.pk = interval_ids[task.definition_id]
         interval.task_sla = task  # the id and the cached object, now with its pk
         interval._state.adding, interval._state.db = False, connection.alias
+    return versions
 
 
 def sla_prepare_new_case(case: Case) -> None:

@@ -367,3 +367,35 @@ def test_a_cached_calendar_is_rebuilt_when_another_process_changes_its_schedule(
     rebuilt = _calendars({schedule.pk})[schedule.pk]
     assert rebuilt is not first and rebuilt.spans[0] == ((datetime.time(9), datetime.time(12)),)
     assert Schedule.objects.get(pk=schedule.pk).updated_at > schedule.updated_at
+
+
+def test_a_new_case_uses_this_process_calendar_and_is_remeasured_if_its_schedule_moved(world, clock):
+    """Opening a case on PostgreSQL does not read the schedule's version before computing its SLAs:
+    the INSERT that writes them reads it back. If another process changed the schedule since this
+    one built the calendar, the SLAs are re-measured on the current one before the case is
+    returned, and the stale calendar is dropped."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from catalog.hooks import schedule_touched
+    from catalog.models import ScheduleSpan
+
+    schedule = office_hours()
+    definition = resolution(duration=4 * H, schedule=schedule)
+    clock.advance(hours=3)  # Monday 12:00: 4 office hours end at 16:00, or 3 + 1 on Tuesday
+    new_case(world)  # builds and caches the calendar in this process
+    with CaptureQueriesContext(connection) as queries:
+        case = new_case(world)
+    reads = [q["sql"] for q in queries.captured_queries if 'FROM "catalog_schedule"' in q["sql"] and "INSERT" not in q["sql"]]
+    assert len(reads) == (0 if connection.vendor == "postgresql" else 1)
+    assert sla_of(case, definition).breach_time == clock.now + 4 * H
+
+    monday = ScheduleSpan.objects.get(schedule=schedule, weekday=0)
+    ScheduleSpan.objects.filter(pk=monday.pk).update(end_time=datetime.time(15))  # "another process": no signal
+    schedule_touched(ScheduleSpan.objects.get(pk=monday.pk))  # ... whose service moves the version
+    case = new_case(world)
+    tuesday_10 = datetime.datetime(2026, 6, 2, 10, tzinfo=datetime.UTC)  # 12-15 Monday, then 9-10 Tuesday
+    assert sla_of(case, definition).breach_time == tuesday_10
+    case.refresh_from_db()
+    assert case.sla_due == tuesday_10
+    assert new_case(world).sla_due == tuesday_10  # the rebuilt calendar, from now on
