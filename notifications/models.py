@@ -11,8 +11,9 @@ from notifications.choices import Audience, Delivery, NotificationState
 
 class Notification(ConcurrentTransitionMixin, TimeStampedModel):
     event = models.CharField(max_length=50, help_text="What caused it, e.g. sla.75 or escalation.approved.")
-    recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications"
+    recipient = models.ForeignKey(  # indexed by notification_recipient (recipient first), not on its own
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications",
+        db_index=False,
     )
     to_address = models.EmailField(blank=True)
     subject = models.CharField(max_length=255)

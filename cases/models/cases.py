@@ -231,10 +231,13 @@ class CaseEvent(models.Model):
     """One entry of a case's activity timeline: journal entries (comments, work notes), field and
     state changes, attachments and emails. Written only by cases.events.case_event_record."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    # No single-column indexes on case or created_at: every lookup and cascade by case uses
+    # caseevent_case_time (case first), nothing reads events across cases by time, and each index
+    # is one more write per timeline entry.
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", db_index=False)
     kind = models.CharField(max_length=16, choices=EventKind.choices)
     author = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(db_index=True)
+    created_at = models.DateTimeField()
     body = models.TextField(blank=True)
     field = models.CharField(max_length=50, blank=True)
     old = models.TextField(blank=True)
