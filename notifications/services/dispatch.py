@@ -205,7 +205,7 @@ def notification_fanout(
         if guarded and batch is None and ("flood", person.key) not in cache:
             # One row now, and no count of this person's window in hand: the guard rides in the INSERT.
             row, _created = notification_write(**fields, hold_when=_flood_guard(person))
-        else:  # a batch's rows are written together later: count now, and on as they are built
+        else:  # a batch (written together later) or a count already in hand: count, and count on
             recent = _flood_count(person, cache) if guarded else 0
             fields["hold"] = fields["hold"] or (guarded and recent >= limit)
             if batch is not None:
