@@ -11,6 +11,7 @@ from rest_framework import authentication, generics, permissions, renderers, ser
 from cases.choices import PRIORITY_MATRIX, Impact
 from cases.models import Case, CaseEvent, Lifecycle
 from core.numbers import number_next
+from core.refcache import Reference
 
 PAGE = 25
 LIST_COLUMNS = (
@@ -110,13 +111,16 @@ class _FloorCaseSerializer(serializers.ModelSerializer):
         read_only_fields = ("id", "number", "account", "priority", "state", "opened_at", "created_at")
 
 
-_DEFAULT_LIFECYCLE = {}  # read once per process: the floor does not pay for reference data
+# Reference data from the process cache, as the product reads it (core.refcache): the floor does
+# not pay a query for it either.
+_DEFAULT_LIFECYCLE = Reference(
+    "bench.default_lifecycle", lambda: Lifecycle.objects.filter(is_default=True).values_list("pk", flat=True).first(),
+    models=("cases.Lifecycle",),
+)
 
 
 def _default_lifecycle_id() -> int:
-    if "id" not in _DEFAULT_LIFECYCLE:
-        _DEFAULT_LIFECYCLE["id"] = Lifecycle.objects.filter(is_default=True).values_list("pk", flat=True).first()
-    return _DEFAULT_LIFECYCLE["id"]
+    return _DEFAULT_LIFECYCLE.get()
 
 
 class CaseCreate(generics.CreateAPIView):
