@@ -8,9 +8,10 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from cases.choices import StateCategory
 from cases.models import Case, CaseTask
 from interactions import permissions_mail
-from interactions.choices import InboundState
+from interactions.choices import OPEN_STATES, InboundState
 from interactions.mail.parse import attachment_summary, parse_message
 from interactions.models import InboundMessage, Interaction, Mailbox
 from notifications.selectors import notification_related_for_message_ids
@@ -152,3 +153,17 @@ def thread_interaction(*, thread_ids: list[str]) -> Interaction | None:
         .select_related("interaction").order_by("-received_at").first()
     )
     return earlier.interaction if earlier is not None else None
+
+
+def case_of_closed_interaction(interaction: Interaction) -> Case | None:
+    """Where a reply to a closed interaction goes when it is not to its open follow-up (reference 4,
+    reply routing for closed interactions): the open case it is about, the most recently opened
+    of several; None while it is open, has an open follow-up or is about no open case (a new
+    follow-up interaction then)."""
+    if not interaction.is_closed or interaction.follow_ups.filter(state__in=OPEN_STATES).exists():
+        return None
+    return (
+        Case.objects.filter(interaction_records__interaction=interaction)
+        .exclude(state_category__in=(StateCategory.CLOSED, StateCategory.CANCELLED))
+        .order_by("-opened_at", "-id").first()
+    )

@@ -471,6 +471,9 @@ def _decide(message: InboundMessage, parsed: ParsedMail) -> tuple[str, str]:
         return _reply_to_case(message, parsed, case, person, how)
     interaction = selectors_mail.thread_interaction(thread_ids=parsed.thread_ids)
     if interaction is not None:
+        case = selectors_mail.case_of_closed_interaction(interaction)
+        if case is not None:  # "further communication lives on the case"
+            return _reply_to_case(message, parsed, case, person, f"a reply to {interaction.number}, which is about it")
         return S.PROCESSED, _reply_to_interaction(message, parsed, interaction, person)
     if message.mailbox.creates == MailboxCreates.INTERACTION:
         _new_interaction(message, parsed, person)

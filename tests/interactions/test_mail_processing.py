@@ -375,3 +375,35 @@ def test_an_interaction_mailbox_opens_interactions_and_threads_replies_to_them(w
     second = deliver(reply)
     assert second.interaction_id == interaction.pk
     assert interaction.entries.filter(kind="customer").count() == 2
+
+
+def _interaction_reply(dana, n: int) -> bytes:
+    return (
+        corpus("forwarded.eml", sender=dana.email)
+        .replace(b"Message-ID: <fwd-0001@acme.example>", f"Message-ID: <fwd-r{n}@acme.example>\r\nIn-Reply-To: <fwd-0001@acme.example>".encode())
+        .replace(b"Subject: Fwd:", b"Subject: Re: Fwd:")
+    )
+
+
+def test_a_reply_to_an_interaction_that_became_a_case_goes_to_the_case(world, dana, mailbox, deliver):
+    """Reference 4: once a case is created from an email interaction, further communication lives
+    on the case. A reply to the closed interaction is a comment on its open case (the most recently
+    opened of several); with none open, a follow-up interaction as before."""
+    from interactions import services as interaction_services
+
+    services_mail.mailbox_update(actor=None, instance=mailbox, creates="interaction")
+    first = deliver(corpus("forwarded.eml", sender=dana.email))
+    interaction = Interaction.objects.get(pk=first.interaction_id)
+    agent = world.users["agent"]
+    interaction_services.interaction_accept(actor=agent, interaction=interaction)
+    case = interaction_services.interaction_create_case(actor=agent, interaction=Interaction.objects.get(pk=interaction.pk))
+
+    reply = deliver(_interaction_reply(dana, 1))
+    assert (reply.state, reply.case_id, reply.interaction_id) == (S.PROCESSED, case.pk, None)
+    assert reply.comment_id and _comments(case)[-1]
+    assert f"a reply to {interaction.number}" in reply.reason
+    assert not Interaction.objects.filter(parent=interaction).exists()
+
+    case_services.case_act(actor=agent, case=case, action="cancel", reason="Duplicate")
+    later = deliver(_interaction_reply(dana, 2))
+    assert later.case_id is None and Interaction.objects.get(pk=later.interaction_id).parent_id == interaction.pk
