@@ -37,9 +37,18 @@ class Case(ConcurrentTransitionMixin, TimeStampedModel):
     case_type = models.ForeignKey(CaseType, null=True, blank=True, on_delete=models.PROTECT, related_name="cases")
     extra = models.JSONField(default=dict, blank=True, help_text="Values of the case type's extra fields.")
 
-    account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.PROTECT, related_name="cases")
-    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.PROTECT, related_name="cases")
-    consumer = models.ForeignKey(Consumer, null=True, blank=True, on_delete=models.PROTECT, related_name="cases")
+    # account, contact, consumer and assigned_to have no single-column index: each leads a composite
+    # one (case_account_updated, case_contact_updated, case_consumer_updated,
+    # case_assignee_cat_updated) that serves the same lookups, and every case write paid for both.
+    account = models.ForeignKey(
+        Account, null=True, blank=True, on_delete=models.PROTECT, related_name="cases", db_index=False
+    )
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.PROTECT, related_name="cases", db_index=False
+    )
+    consumer = models.ForeignKey(
+        Consumer, null=True, blank=True, on_delete=models.PROTECT, related_name="cases", db_index=False
+    )
     partner = models.ForeignKey(
         Account, null=True, blank=True, on_delete=models.PROTECT, related_name="partner_cases"
     )
@@ -58,7 +67,9 @@ class Case(ConcurrentTransitionMixin, TimeStampedModel):
     assignment_group = models.ForeignKey(
         AssignmentGroup, null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
     )
-    assigned_to = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_cases")
+    assigned_to = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_cases", db_index=False
+    )
     assigned_at = models.DateTimeField(null=True, blank=True, editable=False)
     reassignment_count = models.PositiveIntegerField(default=0, editable=False)
     watch_list = models.ManyToManyField(User, blank=True, related_name="watched_cases")
