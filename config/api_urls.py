@@ -2,7 +2,7 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from core.api.auth import TokenObtainView
+from users.api.tokens import TokenObtainView
 
 urlpatterns = [
     path("auth/token/", TokenObtainView.as_view(), name="api-token"),

@@ -5,6 +5,7 @@ from django.urls import include, path
 from cases.views import dashboards as case_dashboards
 from core import views as core_views
 from portal.views.account import home_for
+from users.admin.signin import own_password_change
 
 
 class SignInView(auth_views.LoginView):
@@ -22,6 +23,8 @@ urlpatterns = [
     path("login/", SignInView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz/", core_views.healthz, name="healthz"),
+    # Before admin.site.urls: the admin's own password change, checked like a sign-in (users/admin/signin.py).
+    path("admin/password_change/", admin.site.admin_view(own_password_change), name="admin-password-change"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
     path("", include("cases.urls")),  # the agent workspace's case pages

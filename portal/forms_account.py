@@ -3,12 +3,13 @@ users service (so the temporary-password flag is cleared in one place) and the r
 through the notifications outbox (retried like every other message)."""
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm, SetPasswordForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 from django.template.loader import render_to_string
 
 from customers.selectors_portal import branding_active
 from notifications import services as notification_services
 from users import services as user_services
+from users.forms import RecheckedPasswordChangeForm
 from users.permissions import is_internal
 
 
@@ -46,16 +47,11 @@ class PortalSetPasswordForm(SetPasswordForm):
         return user_services.user_password_change(actor=None, user=self.user, password=self.cleaned_data["new_password1"])
 
 
-class PortalPasswordChangeForm(PasswordChangeForm):
+class PortalPasswordChangeForm(RecheckedPasswordChangeForm):
     def __init__(self, user, *args, **kwargs):
         super().__init__(user, *args, **kwargs)
         if user.password_change_required:
             self.fields["old_password"].label = "Temporary password (from the mail)"
-
-    def save(self, commit=True):
-        return user_services.user_password_change(
-            actor=self.user, user=self.user, password=self.cleaned_data["new_password1"]
-        )
 
 
 class RegistrationForm(forms.Form):

@@ -1,13 +1,10 @@
 """A small fixed-window counter in Django's cache (Redis when REDIS_URL is set, so shared by every
 web process), for the anonymous forms that cost us a mail or tempt guessing: registration (codes)
-and password reset (mail bombing)."""
+and password reset (mail bombing). Password sign-ins have their own lock-out (users/lockout.py)."""
 from django.conf import settings
 from django.core.cache import cache
 
-
-def client_address(request) -> str:
-    # REMOTE_ADDR only: X-Forwarded-For is set by the client unless a trusted proxy rewrites it.
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+from core.clients import client_address
 
 
 def rate_exceeded(request, *, scope: str, limit: int) -> bool:

@@ -1,8 +1,21 @@
-"""Django's ModelBackend, with the group permissions loaded together with the user's role names
-and the user's own permissions (users.roles.load_groups): one query per request instead of two."""
+"""The authentication backends: the sign-in lock-out first, then Django's ModelBackend with the
+group permissions loaded together with the user's role names and the user's own permissions
+(users.roles.load_groups): one query per request instead of two."""
+from axes.backends import AxesStandaloneBackend
 from django.contrib.auth.backends import ModelBackend
 
 from users.roles import ROLES, load_groups
+
+
+class LockoutBackend(AxesStandaloneBackend):
+    """Refuses a password check while its username and client address are paused (users/lockout.py).
+    A check without a request (a management command, a test's `authenticate()`) has no address to
+    count against and passes on to the next backend: every web sign-in passes its request."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is None:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)
 
 
 class RoleModelBackend(ModelBackend):

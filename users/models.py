@@ -1,6 +1,8 @@
 import functools
+import hashlib
 import zoneinfo
 
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -9,6 +11,17 @@ from django.db import models
 from core.choices import Channel
 from core.models import TimeStampedModel
 from users.choices import Presence
+
+
+def password_fingerprint(encoded_password: str) -> str:
+    """What an API token remembers of the password it was obtained with (ApiToken.password_digest)."""
+    return hashlib.sha256((encoded_password or "").encode()).hexdigest()
+
+
+def api_token_digest(key: str) -> str:
+    """What is kept of an API token's key (ApiToken.digest): the key is long and random, so a
+    plain SHA-256 is enough and stays one indexed lookup."""
+    return hashlib.sha256(key.encode()).hexdigest()
 
 
 @functools.cache
@@ -40,6 +53,17 @@ class User(AbstractUser):
         super().refresh_from_db(*args, **kwargs)
         for attr in ("_role_names", "_perm_cache", "_user_perm_cache", "_group_perm_cache"):
             self.__dict__.pop(attr, None)  # roles and permissions may have changed too
+
+    def check_password(self, raw_password) -> bool:
+        before = self.password
+        valid = super().check_password(raw_password)
+        if valid and self.pk and self.password != before:
+            # Django re-hashed the same password (a stronger hasher or more iterations): it is
+            # not a new password, so the person's API tokens stay valid.
+            ApiToken.objects.filter(user=self, password_digest=password_fingerprint(before)).update(
+                password_digest=password_fingerprint(self.password)
+            )
+        return valid
 
     @property
     def roles(self) -> list[str]:
@@ -122,3 +146,57 @@ class AgentChannelCapacity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.channel}: {self.max_items}"
+
+
+class ApiToken(models.Model):
+    """A key for the REST API (`Authorization: Token <key>`). A person may hold several, each
+    named and each expiring; the key itself is shown once, when made, and only its SHA-256 is kept
+    (`digest`), with its first characters (`prefix`) to tell the tokens apart in lists.
+    `password_digest` ties the token to the password it was obtained with: a token whose person
+    has another password since is refused even if a path outside users.services changed it."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, default="API token")
+    prefix = models.CharField(max_length=8, help_text="The key's first characters, to recognise it.")
+    digest = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the key (the key is never stored).")
+    password_digest = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "API token"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "expires_at"], name="apitoken_user_expires")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+
+# --- django-axes' records, shown in the admin console under Users (users/admin/signin.py) -------
+class LoginFailureCount(AccessAttempt):
+    """Failed sign-ins still being counted: one row per username, address and browser. Deleting
+    (the admin's "unlock" actions) lifts a lock-out at once; they expire by themselves."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "failed sign-in count"
+        verbose_name_plural = "sign-in lock-outs and failure counts"
+
+
+class LoginFailure(AccessFailureLog):
+    """Every failed sign-in, kept for the record (the newest AXES_ACCESS_FAILURE_LOG_PER_USER_LIMIT per username)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "failed sign-in"
+        verbose_name_plural = "failed sign-ins (log)"
+
+
+class LoginRecord(AccessLog):
+    """Every successful sign-in through a sign-in page."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "sign-in"
+        verbose_name_plural = "sign-ins (log)"

@@ -65,7 +65,6 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "interactions.*",
         "core.view_*",
         "auth.view_group",
-        "authtoken.*",
     ],
     "case_task_agent": [
         "customers.view_account",

@@ -1,6 +1,8 @@
 from django.db.models import Q, QuerySet
 
-from users.models import AgentChannelCapacity, AgentPresence, AgentSkill, AssignmentGroup, Skill, User
+from users.models import (
+    AgentChannelCapacity, AgentPresence, AgentSkill, ApiToken, AssignmentGroup, Skill, User, api_token_digest,
+)
 from users.roles import INTERNAL_ROLES
 
 
@@ -42,3 +44,19 @@ def agent_presence_list_for_user(*, user) -> QuerySet[AgentPresence]:
 def agent_capacity_list_for_user(*, user) -> QuerySet[AgentChannelCapacity]:
     qs = AgentChannelCapacity.objects.select_related("user")
     return qs if user.has_perm("users.view_agentchannelcapacity") else qs.filter(user=user)
+
+
+def api_token_list_for_user(*, user) -> QuerySet[ApiToken]:
+    """A person's own API tokens, expired ones included (they say so), newest first. Everyone sees
+    only their own here, admins too: other people's tokens are in the admin console."""
+    if not user or not user.is_authenticated:
+        return ApiToken.objects.none()
+    return ApiToken.objects.filter(user=user).order_by("-created_at", "-id")
+
+
+def api_token_get_by_key(*, key: str) -> ApiToken | None:
+    """The token a presented key stands for (with its person), or None. Looked up by the key's
+    SHA-256: the keys themselves are not stored."""
+    if not key or len(key) > 200:
+        return None
+    return ApiToken.objects.select_related("user").filter(digest=api_token_digest(key)).first()

@@ -1,16 +1,23 @@
-"""Every write to people, roles and teams."""
+"""Every write to people, roles and teams, and to their API tokens."""
 import secrets
 from collections.abc import Iterable
+from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from core.services import model_apply
 from users import permissions
 from users.choices import Presence
-from users.models import AgentChannelCapacity, AgentPresence, AgentSkill, AssignmentGroup, Skill, User
+from users.models import (
+    AgentChannelCapacity, AgentPresence, AgentSkill, ApiToken, AssignmentGroup, Skill, User, api_token_digest,
+    password_fingerprint,
+)
 from users.roles import EXTERNAL_ROLES, INTERNAL_ROLES, ROLES, SERVICE_ROLES, user_roles_forget
 
 _USER_FIELDS = ("username", "email", "first_name", "last_name", "is_active", "time_zone", "phone")
@@ -107,6 +114,8 @@ def user_update(
             _password_validate(user, password)
         user.set_password(password)
     user.save()
+    if password:
+        api_token_revoke_all(user=user)
     if roles is not None:
         _roles_apply(user, roles_validate(roles))
         user_roles_forget(instance)
@@ -131,6 +140,7 @@ def user_password_set(*, actor: User | None, user: User, password: str | None) -
             _password_validate(user, password)
         user.set_password(password)
     user.save(update_fields=["password"])
+    api_token_revoke_all(user=user)
     return user
 
 
@@ -153,6 +163,7 @@ def user_password_temporary_set(*, actor: User | None, user: User) -> str:
     locked.set_password(password)
     locked.password_change_required = True
     locked.save(update_fields=["password", "password_change_required"])
+    api_token_revoke_all(user=locked)
     user.password, user.password_change_required = locked.password, True  # the caller's copy
     return password
 
@@ -169,8 +180,61 @@ def user_password_change(*, actor: User | None, user: User, password: str) -> Us
     locked.set_password(password)
     locked.password_change_required = False
     locked.save(update_fields=["password", "password_change_required"])
+    api_token_revoke_all(user=locked)
     user.password, user.password_change_required = locked.password, False  # the caller's copy (session hash)
     return locked
+
+
+# --- API tokens (users.ApiToken) --------------------------------------------------------------
+API_TOKEN_TOUCH_EVERY = timedelta(minutes=5)  # last_used_at is this exact, so a busy client writes seldom
+API_TOKEN_KEEP_EXPIRED = timedelta(days=30)  # an expired token still says "expired" this long, then goes
+
+
+@transaction.atomic
+def api_token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
+    """A new token for `user`, who has just proved their password (POST /api/v1/auth/token/).
+    Returns the row and the key: the key is shown this once and never stored. Past
+    API_TOKEN_MAX_PER_USER live tokens, the person's least recently used ones are revoked."""
+    now = timezone.now()
+    key = secrets.token_hex(20)
+    token = ApiToken.objects.create(
+        user=user,
+        name=(name or "").strip()[:100] or "API token",
+        prefix=key[:8],
+        digest=api_token_digest(key),
+        password_digest=password_fingerprint(user.password),
+        expires_at=now + timedelta(days=settings.API_TOKEN_TTL_DAYS),
+    )
+    ApiToken.objects.filter(user=user, expires_at__lte=now - API_TOKEN_KEEP_EXPIRED).delete()
+    live = ApiToken.objects.filter(user=user, expires_at__gt=now).order_by(
+        Coalesce("last_used_at", "created_at").desc(), "-id"
+    )
+    surplus = list(live.values_list("pk", flat=True)[settings.API_TOKEN_MAX_PER_USER:])
+    if surplus:
+        ApiToken.objects.filter(pk__in=surplus).delete()
+    return token, key
+
+
+def api_token_touch(*, token: ApiToken) -> None:
+    """Note that the token was just used (at most every API_TOKEN_TOUCH_EVERY: one UPDATE)."""
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at >= API_TOKEN_TOUCH_EVERY:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: User, token: ApiToken) -> None:
+    """Revoke one token: its owner (the API, the portal) or an admin (the admin console)."""
+    if actor.pk != token.user_id:
+        permissions.require_can_manage_users(actor)
+    ApiToken.objects.filter(pk=token.pk).delete()
+
+
+def api_token_revoke_all(*, user: User) -> int:
+    """Revoke every token of `user`: called by each service that changes or resets a password."""
+    deleted, _ = ApiToken.objects.filter(user=user).delete()
+    return deleted
 
 
 def _holds_internal_role(user: User, roles: Iterable[str]) -> bool:

@@ -1,5 +1,6 @@
 """Every setting lives here; local, test and production only override. Values come from the
 environment (django-environ); .env.example documents each variable."""
+from datetime import timedelta
 from pathlib import Path
 
 from config.env import BASE_DIR, env
@@ -17,12 +18,13 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "rest_framework.authtoken",  # its migrations only: users/migrations/0005 moved its tokens to users.ApiToken
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "guardian",
     "django_htmx",
+    "axes",
     "core",
     "users",
     "customers",
@@ -45,6 +47,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # After a temporary password, every page leads to the password change until it is done.
     "portal.middleware.PasswordChangeRequiredMiddleware",
+    # Last: turns a sign-in refused for too many failures into the lock-out answer (users.lockout).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -78,6 +82,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "users.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses every password check while the account and address are locked out (axes).
+    "users.backends.LockoutBackend",
     "users.backends.RoleModelBackend",  # ModelBackend, with roles and group permissions in one query
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -87,6 +93,37 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# --- Sign-in limits (django-axes; users/lockout.py, docs/architecture.md "Password guessing") ---
+# Failed password checks are counted in the database (shared by every web process) per account
+# and client address together, and per client address alone. LOGIN_FAILURE_LIMIT failures for one
+# username from one address, or LOGIN_ADDRESS_FAILURE_LIMIT failures from one address whatever
+# the usernames, pause password sign-in there for LOGIN_LOCKOUT_MINUTES after the last failure.
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=50)
+LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=15)
+if LOGIN_FAILURE_LIMIT < 1 or LOGIN_ADDRESS_FAILURE_LIMIT < LOGIN_FAILURE_LIMIT or LOGIN_LOCKOUT_MINUTES < 1:
+    raise ValueError("LOGIN_FAILURE_LIMIT >= 1, LOGIN_ADDRESS_FAILURE_LIMIT >= LOGIN_FAILURE_LIMIT, LOGIN_LOCKOUT_MINUTES >= 1.")
+# The client address is REMOTE_ADDR. Behind N reverse proxies that each append to X-Forwarded-For
+# (and strip what the client sent), set N: the address N from the right is the client's. Used by
+# the sign-in limits, the API throttles and the portal's rate limits (core.clients).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_ENABLED = env.bool("LOGIN_LOCKOUT_ENABLED", default=True)
+AXES_HANDLER = "users.lockout.LockoutHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]  # LockoutHandler reads them in this order
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # the pause ends when announced
+AXES_RESET_ON_SUCCESS = False  # one good sign-in must not wipe an address's count of other accounts
+AXES_CLIENT_IP_CALLABLE = "core.clients.client_address"
+AXES_USERNAME_CALLABLE = "users.lockout.attempted_username"
+AXES_LOCKOUT_CALLABLE = "users.views.lockout_response"
+AXES_ENABLE_ADMIN = False  # users/admin/signin.py shows them, with unlocking
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failure, kept for the admins (AccessFailureLog)
+AXES_ACCESS_FAILURE_LOG_PER_USER_LIMIT = env.int("LOGIN_FAILURE_LOG_PER_USER", default=300)
+AXES_VERBOSE = False
+# Never copy a password into the attempt records (the password change forms name theirs so).
+AXES_SENSITIVE_PARAMETERS = ["old_password", "new_password1", "new_password2", "password1", "password2"]
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
@@ -170,7 +207,7 @@ CELERY_TIMEZONE = TIME_ZONE
 REST_FRAMEWORK = {
     # Token first, so an anonymous request is answered 401 with a WWW-Authenticate header.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "users.api.authentication.ApiTokenAuthentication",  # Authorization: Token <key>; expiry, revocation
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -184,6 +221,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "core.api.exceptions.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.ScopedRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"auth": env("API_AUTH_RATE", default="20/min")},
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,  # DRF's default (None) would believe any X-Forwarded-For
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
@@ -209,6 +247,14 @@ SPECTACULAR_SETTINGS = {
         "core.api.schema.add_error_responses",
     ],
 }
+
+# API tokens (users.ApiToken): each sign-in at POST /api/v1/auth/token/ makes a new token that
+# expires this many days later; past API_TOKEN_MAX_PER_USER live tokens, the least recently used
+# of that person goes. Changing or resetting a password revokes all of the person's tokens.
+API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=30)
+API_TOKEN_MAX_PER_USER = env.int("API_TOKEN_MAX_PER_USER", default=20)
+if API_TOKEN_TTL_DAYS < 1 or API_TOKEN_MAX_PER_USER < 1:
+    raise ValueError("API_TOKEN_TTL_DAYS and API_TOKEN_MAX_PER_USER are at least 1.")
 
 # --- Product settings (reference section 12) ---------------------------------------------
 # A contact relationship may only point inside the contact's account hierarchy unless this is off.

@@ -80,6 +80,9 @@ class PortalPasswordChangeView(PortalMixin, auth_views.PasswordChangeView):
     form_class = forms.PortalPasswordChangeForm
     success_url = PORTAL_HOME
 
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
+
     def form_valid(self, form):
         response = super().form_valid(form)
         messages.success(self.request, "Your password is changed.")

@@ -16,3 +16,4 @@ from tests.factories.cases_lists import *  # noqa: F401,F403
 from tests.factories.interactions import *  # noqa: F401,F403
 from tests.factories.customers_portal import *  # noqa: F401,F403
 from tests.factories.interactions_mail import *  # noqa: F401,F403
+from tests.factories.users_signin import *  # noqa: F401,F403

@@ -251,9 +251,9 @@ def test_intake_refuses_an_unknown_agent(api_as):
 
 
 def _token(user) -> str:
-    from rest_framework.authtoken.models import Token
+    from users.services import api_token_create
 
-    return Token.objects.create(user=user).key
+    return api_token_create(user=user, name="channel integration")[1]
 
 
 def test_the_schema_documents_the_intake_and_the_commands(api_client):

@@ -1,6 +1,6 @@
 from rest_framework.routers import SimpleRouter
 
-from users.api import views
+from users.api import tokens, views
 
 router = SimpleRouter()
 router.register("users", views.UserViewSet, basename="user")
@@ -9,5 +9,6 @@ router.register("skills", views.SkillViewSet, basename="skill")
 router.register("agent-skills", views.AgentSkillViewSet, basename="agent-skill")
 router.register("agent-capacities", views.AgentCapacityViewSet, basename="agent-capacity")
 router.register("agent-presences", views.AgentPresenceViewSet, basename="agent-presence")
+router.register("auth/tokens", tokens.ApiTokenViewSet, basename="api-token")
 
 urlpatterns = router.urls
