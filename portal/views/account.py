@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
@@ -22,6 +23,8 @@ from customers import services_registration as registration
 from portal import forms_account as forms
 from portal.access import PortalMixin, portal_view
 from portal.ratelimit import rate_exceeded
+from users import selectors as user_selectors
+from users import services as user_services
 from users.permissions import is_internal
 
 PORTAL_HOME = "/portal/"  # portal:home (portal/urls_cases.py)
@@ -132,6 +135,22 @@ def _form_errors(form, exc: ValidationError) -> None:
 def account(request):
     contact = getattr(request.user, "contact", None)
     return render(request, "portal/account/account.html", {"contact": contact})
+
+
+@portal_view
+def token_list(request):
+    """The person's API tokens (made by signing in at POST /api/v1/auth/token/), to revoke any."""
+    tokens = list(user_selectors.api_token_list_for_user(user=request.user)[:200])
+    return render(request, "portal/account/tokens.html", {"tokens": tokens, "now": timezone.now()})
+
+
+@require_POST
+@portal_view
+def token_revoke(request, pk: int):
+    token = get_object_or_404(user_selectors.api_token_list_for_user(user=request.user), pk=pk)
+    _act(request, lambda: user_services.api_token_revoke(actor=request.user, token=token),
+         f"The token “{token.name}” ({token.prefix}…) is revoked: it no longer opens the API.")
+    return redirect("portal:token-list")
 
 
 # --- a customer admin's pages -----------------------------------------------------------------

@@ -8,6 +8,8 @@ from customers import services as customer_services
 from customers import services_branding
 from customers import services_registration as registration
 from tests.matrix import assert_status, persona_matrix
+from users import services as user_services
+from users.models import ApiToken
 
 pytestmark = pytest.mark.django_db
 
@@ -62,7 +64,7 @@ def test_registration_page(persona, expected, client_as):
     _get(client_as, persona, "/portal/register/", expected)
 
 
-@pytest.mark.parametrize("url", ["/portal/password/change/", "/portal/account/"])
+@pytest.mark.parametrize("url", ["/portal/password/change/", "/portal/account/", "/portal/account/tokens/"])
 @persona_matrix(anonymous=302, other_customer=200, customer=200, customer_admin=200, partner=200,
                 agent=404, manager=404, admin=404)
 def test_own_account_pages(persona, expected, client_as, url):
@@ -105,3 +107,13 @@ def test_branding_logo(persona, expected, client_as, world, settings, tmp_path):
     assert_status(response, expected)
     assert response["Content-Type"] == "image/png" and response["X-Content-Type-Options"] == "nosniff"
     b"".join(response.streaming_content)
+
+
+@persona_matrix(anonymous=302, other_customer=404, customer=302, customer_admin=404, partner=404,
+                agent=404, manager=404, admin=404)
+def test_token_revoke_page_action(persona, expected, client_as, world):
+    """Only the token's owner revokes it here (everyone else: 404, as out of scope)."""
+    token, _ = user_services.api_token_create(user=world.users["customer"], name="dana's script")
+    response = client_as(persona).post(f"/portal/account/tokens/{token.pk}/revoke/")
+    assert_status(response, expected)
+    assert ApiToken.objects.filter(pk=token.pk).exists() == (persona != "customer")

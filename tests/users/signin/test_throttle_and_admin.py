@@ -3,11 +3,13 @@ import pytest
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.test import Client
 from rest_framework.test import APIClient
 from rest_framework.throttling import ScopedRateThrottle
 
 from tests.users.signin.ways import WAYS
+from users import lockout
 from users.models import LoginFailureCount
 
 pytestmark = pytest.mark.django_db
@@ -68,10 +70,6 @@ def test_an_admin_unlocks_a_username_at_its_address(world, client_as):
 
 
 def test_only_admins_unlock(world):
-    from django.core.exceptions import PermissionDenied
-
-    from users import lockout
-
     _lock_agent(world)
     with pytest.raises(PermissionDenied):
         lockout.lockout_clear(actor=world.users["manager"], attempts=list(AccessAttempt.objects.all()))

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -265,7 +266,15 @@ def test_an_admin_sees_everyones_tokens_and_revokes_one(world, client_as):
 
 def test_nobody_but_the_owner_or_an_admin_revokes(world):
     token, _ = services.api_token_create(user=world.users["customer"])
-    from django.core.exceptions import PermissionDenied
-
     with pytest.raises(PermissionDenied):
         services.api_token_revoke(actor=world.users["customer_admin"], token=token)
+
+
+def test_the_portal_lists_a_persons_tokens_and_revokes_one(world, client_as):
+    body = _obtain("customer_dana", name="dana's laptop")
+    _obtain("customer_erin", name="erin's phone")
+    client = client_as("customer")
+    page = client.get("/portal/account/tokens/").content.decode()
+    assert "dana&#x27;s laptop" in page and body["token"][:8] in page and "erin" not in page
+    response = client.post(f"/portal/account/tokens/{body['id']}/revoke/", follow=True)
+    assert "is revoked" in response.content.decode() and _me(body["token"]).status_code == 401
