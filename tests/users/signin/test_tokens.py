@@ -1,14 +1,17 @@
 """API tokens (users.ApiToken): each sign-in makes a new one, they expire, and every way of
 changing or resetting a password revokes them; their owner lists and revokes them."""
+import importlib
 from datetime import timedelta
 
 import pytest
+from django.apps import apps as django_apps
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from tests.matrix import assert_status, persona_matrix
@@ -278,3 +281,13 @@ def test_the_portal_lists_a_persons_tokens_and_revokes_one(world, client_as):
     assert "dana&#x27;s laptop" in page and body["token"][:8] in page and "erin" not in page
     response = client.post(f"/portal/account/tokens/{body['id']}/revoke/", follow=True)
     assert "is revoked" in response.content.decode() and _me(body["token"]).status_code == 401
+
+
+def test_tokens_from_before_keep_working_after_the_migration_until_they_expire(world):
+    """users 0005 moves DRF authtoken keys into ApiToken (hashed), so clients holding one go on."""
+    move_tokens = importlib.import_module("users.migrations.0005_api_tokens_signin_records").move_tokens
+    key = Token.objects.create(user=world.users["agent"]).key
+    move_tokens(django_apps, None)
+    assert not Token.objects.exists() and key not in ApiToken.objects.values_list("digest", flat=True)
+    assert _me(key).status_code == 200
+    assert ApiToken.objects.get().expires_at > timezone.now() + timedelta(days=29)
