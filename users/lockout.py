@@ -60,10 +60,13 @@ class LockoutHandler(AxesDatabaseHandler):
     def remove_out_of_limit_failure_logs(self, *, username, limit=None) -> int:
         """Keep the newest AXES_ACCESS_FAILURE_LOG_PER_USER_LIMIT failures of a username (axes'
         own version keeps the oldest, so a flood would hide what follows it)."""
-        limit = settings.AXES_ACCESS_FAILURE_LOG_PER_USER_LIMIT
         rows = AccessFailureLog.objects.filter(username=username)
-        keep = list(rows.order_by("-attempt_time", "-pk").values_list("pk", flat=True)[:limit])
-        deleted, _ = rows.exclude(pk__in=keep).delete()
+        limit = max(1, settings.AXES_ACCESS_FAILURE_LOG_PER_USER_LIMIT)
+        oldest_kept = rows.order_by("-attempt_time", "-pk").values("attempt_time", "pk")[limit - 1:limit].first()
+        if oldest_kept is None:
+            return 0
+        older = Q(attempt_time__lt=oldest_kept["attempt_time"]) | Q(attempt_time=oldest_kept["attempt_time"], pk__lt=oldest_kept["pk"])
+        deleted, _ = rows.filter(older).delete()
         return deleted
 
 

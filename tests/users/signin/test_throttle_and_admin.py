@@ -1,6 +1,6 @@
 """The token endpoint's DRF throttle (scope "auth"), and the lock-outs as admins see and lift them."""
 import pytest
-from axes.models import AccessAttempt
+from axes.models import AccessAttempt, AccessFailureLog
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
@@ -74,3 +74,11 @@ def test_only_admins_unlock(world):
     with pytest.raises(PermissionDenied):
         lockout.lockout_clear(actor=world.users["manager"], attempts=list(AccessAttempt.objects.all()))
     assert AccessAttempt.objects.exists()
+
+
+def test_the_failure_log_keeps_the_newest_failures_of_a_username(world, settings):
+    settings.AXES_ACCESS_FAILURE_LOG_PER_USER_LIMIT = 3
+    for n in range(6):
+        Client(REMOTE_ADDR=f"192.0.2.{n + 1}").post("/login/", {"username": "agent_alice", "password": "nope"})
+    kept = AccessFailureLog.objects.filter(username="agent_alice").order_by("attempt_time", "pk")
+    assert [row.ip_address for row in kept] == ["192.0.2.4", "192.0.2.5", "192.0.2.6"]
