@@ -1,10 +1,11 @@
 from rest_framework import serializers
 
+from core.api.serializers import StrictModelSerializer
 from notifications.choices import Delivery
 from notifications.models import NotificationPreference
 
 
-class NotificationPreferenceSerializer(serializers.ModelSerializer):
+class NotificationPreferenceSerializer(StrictModelSerializer):
     topic = serializers.CharField(
         max_length=50, help_text="An event code (case.commented), a group of events (case.*) or * for everything."
     )
@@ -15,7 +16,11 @@ class NotificationPreferenceSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "created_at", "updated_at"]
 
 
-class NotificationPreferenceUpdateSerializer(serializers.ModelSerializer):
+class NotificationPreferenceUpdateSerializer(StrictModelSerializer):
+    refused_messages = {
+        "topic": "topic cannot be changed: delete this preference and add one for the other topic.",
+    }
+
     class Meta:
         model = NotificationPreference
         fields = ["id", "topic", "email", "delivery", "created_at", "updated_at"]
