@@ -137,7 +137,7 @@ class CaseWatchView(CaseScopedView):
 
     def _change(self, request, service):
         case = self.case()
-        data = WatchInputSerializer(data=request.data)
+        data = WatchInputSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
         return self._answer(service(actor=request.user, case=case, user=data.validated_data.get("user")))
 
