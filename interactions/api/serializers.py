@@ -26,7 +26,7 @@ _LIST_FIELDS = [
 
 class InteractionSerializer(serializers.ModelSerializer):
     state = serializers.CharField(read_only=True, help_text=STATES)
-    assigned_to_username = serializers.CharField(source="assigned_to.username", read_only=True, default=None)
+    assigned_to_username = serializers.CharField(source="assigned_to.username", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = Interaction

@@ -129,7 +129,7 @@ class InteractionViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retri
         return Response(body, status=status.HTTP_201_CREATED)
 
 
-class CaseInteractionsView(generics.GenericAPIView):
+class CaseInteractionsView(generics.ListAPIView):
     """The interactions linked to a case, newest first. The case is fetched through the caller's
     case selector (out of scope: 404); the rows through the interaction selector: internal
     readers see every linked interaction, customers none (interactions are internal records)."""
@@ -149,10 +149,8 @@ class CaseInteractionsView(generics.GenericAPIView):
         return selectors.case_interaction_list_for_user(user=self.request.user, case=case).select_related("assigned_to")
 
     @extend_schema(operation_id="cases_interactions_list")
-    def get(self, request, pk: str):
-        rows = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(rows)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
 
 # --- channel intake ------------------------------------------------------------------------------
