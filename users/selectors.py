@@ -31,6 +31,14 @@ def user_list_nameable_by(*, user) -> QuerySet[User]:
     return User.objects.filter(pk=user.pk, is_active=True)
 
 
+def user_list_for_group_by(*, user) -> QuerySet[User]:
+    """Whom a caller may name as a group's manager or member: admins, who read every user, anyone
+    (the service then says why a customer cannot be one); everyone else, whom they may name."""
+    if user.has_perm("users.view_user"):
+        return User.objects.all()
+    return user_list_nameable_by(user=user)
+
+
 def assignment_group_list_for_user(*, user) -> QuerySet[AssignmentGroup]:
     qs = AssignmentGroup.objects.select_related("manager").prefetch_related("members")
     if user.has_perm("users.view_assignmentgroup"):

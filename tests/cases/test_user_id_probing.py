@@ -88,3 +88,12 @@ def test_the_refusal_is_in_peoples_words(api_as, world, case):
     assert response.status_code == 400
     assert response.data["errors"]["user"] == ["No such user, or not one you can name here: give the id of an "
                                                "active staff member (or your own)."]
+
+
+def test_a_manager_cannot_learn_a_login_through_a_group(api_as, world, probes):
+    client = api_as("manager")
+    answers = set()
+    for uid in probes["internal"]:
+        response = client.patch(f"/api/v1/assignment-groups/{world.group.pk}/", {"members": [uid]}, format="json")
+        answers.add((response.status_code, json.dumps(response.data, sort_keys=True, default=str)))
+    assert len(answers) == 1 and next(iter(answers))[0] == 400

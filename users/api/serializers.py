@@ -3,6 +3,7 @@ from rest_framework import serializers
 from core.api.fields import ScopedPrimaryKeyRelatedField
 from core.api.serializers import StrictModelSerializer, StrictSerializer
 from users import selectors
+from users.api.fields import UserIdField
 from users.choices import Presence
 from users.models import AgentChannelCapacity, AgentPresence, AgentSkill, AssignmentGroup, Skill, User
 from users.permissions import is_internal
@@ -65,8 +66,8 @@ class MeSerializer(serializers.ModelSerializer):
 
 
 class AssignmentGroupSerializer(StrictModelSerializer):
-    manager = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), allow_null=True, required=False)
-    members = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), many=True, required=False)
+    manager = UserIdField(selector=selectors.user_list_for_group_by, allow_null=True, required=False)
+    members = UserIdField(selector=selectors.user_list_for_group_by, many=True, required=False)
 
     class Meta:
         model = AssignmentGroup
