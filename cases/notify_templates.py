@@ -6,7 +6,8 @@ keys equal to the real ones, so the admin's list of variables is the truth.
 Customer templates are rendered from customer-visible data only: no work notes, no assignment
 group, no internal fields. Internal templates may use everything in the internal context."""
 from notifications.choices import Audience
-from notifications.registry import DefaultText, EventSpec, register_event, register_group
+from notifications.registry import DefaultText, EventSpec, register_event, register_group, register_reader_audience
+from users.permissions import is_internal
 
 C, I = Audience.CUSTOMER, Audience.INTERNAL
 
@@ -71,7 +72,14 @@ def _event(code, label, texts, samples, description, mandatory=False):
                              description=description))
 
 
+def reader_audience(user) -> str:
+    """Staff read the internal texts, everyone else the customer ones: the rule notify.py uses to
+    address each recipient, told to notifications for a person reading their own messages."""
+    return I if is_internal(user) else C
+
+
 def register() -> None:
+    register_reader_audience(reader_audience)
     register_group("case", "Case updates")
     register_group("sla", "Service levels")
     register_group("escalation", "Escalations")

@@ -13,7 +13,9 @@ urlpatterns = [
     path("", include("users.api.urls")),
     path("", include("customers.api.urls")),
     path("", include("catalog.api.urls")),
-    path("", include("cases.api.urls")),
+    # interactions before cases: its `cases/<pk>/interactions/` comes before cases' generic
+    # `cases/<pk>/<action>/` route, which would take it.
     path("", include("interactions.api.urls")),
+    path("", include("cases.api.urls")),
     path("", include("notifications.api.urls")),
 ]

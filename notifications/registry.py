@@ -43,6 +43,7 @@ class EventSpec:
 
 _events: dict[str, EventSpec] = {}
 _groups: dict[str, str] = {}
+_reader_audience: list = []  # at most one function: user -> Audience (registered by the app that decides audiences)
 
 
 def group_of(code: str) -> str:
@@ -60,6 +61,20 @@ def register_event(spec: EventSpec) -> None:
     if "." not in spec.code:
         raise ValueError(f"{spec.code}: an event code is <group>.<name>")
     _events[spec.code] = spec
+
+
+def register_reader_audience(resolver) -> None:
+    """`resolver(user) -> Audience`: whose texts a person reads today. The app that decides which
+    audience each recipient gets (cases: staff get internal texts) registers it; notifications
+    knows no roles."""
+    _reader_audience[:] = [resolver]
+
+
+def reader_audience(user) -> str:
+    """The audience a person reads as now; without a resolver, the customer's (default deny)."""
+    if not _reader_audience or user is None or not getattr(user, "is_authenticated", False):
+        return Audience.CUSTOMER
+    return _reader_audience[0](user)
 
 
 def event(code: str) -> EventSpec | None:

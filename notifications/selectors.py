@@ -1,7 +1,22 @@
 """Reads for the interfaces, scoped to the reader."""
 from django.db.models import QuerySet
 
+from notifications import registry
+from notifications.choices import Audience
 from notifications.models import Notification, NotificationPreference
+
+
+def notification_list_for_user(*, user) -> QuerySet[Notification]:
+    """A person's own messages (they are the recipient), newest first: what was sent to them, or is
+    held for their digest. A message written for the internal audience only while they read as
+    staff (registry.reader_audience), so a customer never reads an internal text, even one sent to
+    them when they were staff. Through the `notification_recipient` index (recipient, -created_at)."""
+    if not user or not user.is_authenticated:
+        return Notification.objects.none()
+    rows = Notification.objects.filter(recipient=user)
+    if registry.reader_audience(user) != Audience.INTERNAL:
+        rows = rows.exclude(audience=Audience.INTERNAL)
+    return rows.order_by("-created_at", "-id")
 
 
 def notification_preference_list_for_user(*, user) -> QuerySet[NotificationPreference]:

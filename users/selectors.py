@@ -3,6 +3,7 @@ from django.db.models import Q, QuerySet
 from users.models import (
     AgentChannelCapacity, AgentPresence, AgentSkill, ApiToken, AssignmentGroup, Skill, User, api_token_digest,
 )
+from users.permissions import is_internal
 from users.roles import INTERNAL_ROLES
 
 
@@ -18,6 +19,26 @@ def user_list_internal() -> QuerySet[User]:
     who may join or manage an assignment group and hold skills, presence and capacity."""
     with_role = User.groups.through.objects.filter(group__name__in=INTERNAL_ROLES).values("user_id")
     return User.objects.filter(Q(is_superuser=True) | Q(pk__in=with_role), is_active=True)
+
+
+def user_list_nameable_by(*, user) -> QuerySet[User]:
+    """The people a caller may name by id in a write (an assignee, a watcher, a contributor, an
+    approver): staff name active staff; anyone else only themself. Every other id, whoever holds
+    it (a customer's login, an inactive or a missing user), is the same "no such user" to the
+    caller (users.api.fields.UserIdField), so a write never tells whether an id exists."""
+    if is_internal(user):
+        return user_list_internal()
+    if not user or not user.is_authenticated:
+        return User.objects.none()
+    return User.objects.filter(pk=user.pk, is_active=True)
+
+
+def user_list_for_group_by(*, user) -> QuerySet[User]:
+    """Whom a caller may name as a group's manager or member: admins, who read every user, anyone
+    (the service then says why a customer cannot be one); everyone else, whom they may name."""
+    if user.has_perm("users.view_user"):
+        return User.objects.all()
+    return user_list_nameable_by(user=user)
 
 
 def assignment_group_list_for_user(*, user) -> QuerySet[AssignmentGroup]:

@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from cases import selectors, services
 from cases.models import Case, CaseAttachment
 from cases.selectors_attachments import attachment_list_for_user
+from core.api.serializers import StrictSerializer
 from core.exceptions import FileTooLarge
 
 # Multipart framing around the file; a request longer than the limit plus this is refused unread.
@@ -67,7 +68,7 @@ class AttachmentSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(path) if request else path
 
 
-class AttachmentUploadSerializer(serializers.Serializer):
+class AttachmentUploadSerializer(StrictSerializer):
     file = serializers.FileField(help_text="The file; its type is sniffed from the content.")
     customer_visible = serializers.BooleanField(
         default=True, help_text="Agents only: false keeps the attachment internal."

@@ -18,10 +18,11 @@ from cases.services import attention, entitlements
 from cases.services import escalations as services
 from core.api.fields import ScopedPrimaryKeyRelatedField
 from core.api.permissions import CanCreate
+from core.api.serializers import StrictModelSerializer, StrictSerializer
 from core.api.views import ScopedViewSetMixin
 from customers import selectors as customer_selectors
 from users import selectors as user_selectors
-from users.models import User
+from users.api.fields import UserIdField
 from users.permissions import is_internal
 
 
@@ -38,7 +39,7 @@ def _scoped(selector, **kwargs):
 
 
 def _users(**kwargs):
-    return serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), **kwargs)
+    return UserIdField(**kwargs)
 
 
 # --- serializers ---------------------------------------------------------------------------------
@@ -80,7 +81,7 @@ class EscalationSerializer(serializers.ModelSerializer):
         return fields
 
 
-class EscalationCreateSerializer(serializers.Serializer):
+class EscalationCreateSerializer(StrictSerializer):
     case = _scoped(selectors.case_list_for_user, help_text="Escalate this case, or…")
     account = _scoped(customer_selectors.account_list_for_user, help_text="…this account.")
     reason = serializers.ChoiceField(choices=EscalationReason.choices)
@@ -92,35 +93,41 @@ class EscalationCreateSerializer(serializers.Serializer):
     assigned_to = _users(required=False, allow_null=True, help_text="Account escalations.")
 
 
-class EscalationUpdateSerializer(serializers.Serializer):
+class EscalationUpdateSerializer(StrictSerializer):
     severity = serializers.ChoiceField(choices=EscalationSeverity.choices, required=False)
     justification = serializers.CharField(required=False, allow_blank=True)
     watch_list = _users(many=True, required=False)
     assignment_group = _scoped(user_selectors.assignment_group_list_for_user, help_text="Account escalations.")
     assigned_to = _users(required=False, allow_null=True, help_text="Account escalations.")
 
+    # The escalation's other fields answer "cannot be changed here"; `state` lists its actions.
+    read_only_names = frozenset(EscalationSerializer.Meta.fields)
 
-class EscalationCommentInputSerializer(serializers.Serializer):
+    def get_allowed_actions(self, escalation) -> list[str]:
+        return services.escalation_allowed_actions(escalation, self.context["request"].user)
+
+
+class EscalationCommentInputSerializer(StrictSerializer):
     comment = serializers.CharField(required=False, allow_blank=True)
 
 
-class EscalationReasonInputSerializer(serializers.Serializer):
+class EscalationReasonInputSerializer(StrictSerializer):
     reason = serializers.CharField(required=False, allow_blank=True)
 
 
-class EscalationTrendInputSerializer(serializers.Serializer):
+class EscalationTrendInputSerializer(StrictSerializer):
     trend = serializers.ChoiceField(choices=EscalationTrend.choices)
     comment = serializers.CharField(required=False, allow_blank=True)
 
 
-class CaseEscalateInputSerializer(serializers.Serializer):
+class CaseEscalateInputSerializer(StrictSerializer):
     reason = serializers.ChoiceField(choices=EscalationReason.choices)
     severity = serializers.ChoiceField(choices=EscalationSeverity.choices, required=False)
     justification = serializers.CharField(required=False, allow_blank=True)
     template = _scoped(selectors_escalations.escalation_template_list_for_user, help_text="Agents only.")
 
 
-class CaseTimeEntrySerializer(serializers.ModelSerializer):
+class CaseTimeEntrySerializer(StrictModelSerializer):
     agent = serializers.SlugRelatedField(slug_field="username", read_only=True)
     charged = serializers.SerializerMethodField(help_text="Hours taken from the entitlement (null: none).")
     overage = serializers.SerializerMethodField(help_text="Hours the entitlement could not cover.")
@@ -191,7 +198,9 @@ class EscalationViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retrie
     @extend_schema(request=EscalationUpdateSerializer, responses=EscalationSerializer)
     def partial_update(self, request, pk=None):
         escalation = self.get_object()
-        data = EscalationUpdateSerializer(data=request.data, partial=True, context=self.get_serializer_context())
+        data = EscalationUpdateSerializer(
+            escalation, data=request.data, partial=True, context=self.get_serializer_context()
+        )
         data.is_valid(raise_exception=True)
         return self._answer(services.escalation_update(actor=request.user, instance=escalation, **data.validated_data))
 

@@ -16,19 +16,19 @@ from cases import permissions, selectors, services
 from cases.api.serializers import CaseSerializer
 from cases.models import CaseMerge, CaseRelatedParty, PartyType
 from core.api.fields import ScopedPrimaryKeyRelatedField
+from core.api.serializers import StrictModelSerializer, StrictSerializer
 from customers import selectors as customer_selectors
-from users.models import User
+from users.api.fields import UserIdField
 from users.permissions import is_internal
 
 
-class CaseRelatedPartySerializer(serializers.ModelSerializer):
+class CaseRelatedPartySerializer(StrictModelSerializer):
     contact = ScopedPrimaryKeyRelatedField(selector=customer_selectors.contact_list_for_user, required=False, allow_null=True)
     consumer = ScopedPrimaryKeyRelatedField(
         selector=customer_selectors.consumer_list_for_user, required=False, allow_null=True
     )
-    user = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.filter(is_active=True), required=False, allow_null=True,
-        help_text="Contributors: an internal user's id.",
+    user = UserIdField(
+        required=False, allow_null=True, help_text="Contributors: an internal user's id.",
     )
     party_type = serializers.ChoiceField(choices=PartyType.choices)
     name = serializers.SerializerMethodField()
@@ -44,7 +44,7 @@ class CaseRelatedPartySerializer(serializers.ModelSerializer):
         return str(party.person)
 
 
-class CaseMergeInputSerializer(serializers.Serializer):
+class CaseMergeInputSerializer(StrictSerializer):
     into = ScopedPrimaryKeyRelatedField(selector=selectors.case_list_for_user, help_text="The master case's id.")
 
 
@@ -59,10 +59,9 @@ class CaseMergeSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class WatchInputSerializer(serializers.Serializer):
-    user = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.filter(is_active=True), required=False, allow_null=True,
-        help_text="Agents: an internal user to add or remove. Empty: yourself.",
+class WatchInputSerializer(StrictSerializer):
+    user = UserIdField(
+        required=False, allow_null=True, help_text="Agents: an internal user to add or remove. Empty: yourself.",
     )
 
 
@@ -138,7 +137,7 @@ class CaseWatchView(CaseScopedView):
 
     def _change(self, request, service):
         case = self.case()
-        data = WatchInputSerializer(data=request.data)
+        data = WatchInputSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
         return self._answer(service(actor=request.user, case=case, user=data.validated_data.get("user")))
 

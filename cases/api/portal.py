@@ -21,11 +21,12 @@ from cases.api.serializers import CaseDetailSerializer
 from cases.models import CaseSurvey
 from catalog import selectors as catalog_selectors
 from core.api.fields import ScopedPrimaryKeyRelatedField
+from core.api.serializers import StrictModelSerializer, StrictSerializer
 from customers import selectors as customer_selectors
 from users.permissions import is_internal
 
 
-class CatalogItemSubmitInputSerializer(serializers.Serializer):
+class CatalogItemSubmitInputSerializer(StrictSerializer):
     answers = serializers.JSONField(
         required=False, default=dict,
         help_text="{variable name: answer}; in a multipart request, the same object as a JSON string.",
@@ -77,7 +78,7 @@ class CatalogItemSubmitView(APIView):
         return Response(CaseDetailSerializer(case, context=context).data, status=status.HTTP_201_CREATED)
 
 
-class CaseSurveySerializer(serializers.ModelSerializer):
+class CaseSurveySerializer(StrictModelSerializer):
     respondent = serializers.SlugRelatedField(slug_field="username", read_only=True)
     case = serializers.SlugRelatedField(slug_field="number", read_only=True)
 

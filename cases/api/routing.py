@@ -28,10 +28,12 @@ from cases.services.routing_replay import routing_replay
 from catalog import selectors as catalog_selectors
 from core.api.fields import ScopedPrimaryKeyRelatedField
 from core.api.permissions import CanCreate
+from core.api.serializers import StrictModelSerializer, StrictSerializer
 from core.api.views import ScopedServiceViewSet, ScopedViewSetMixin
 from customers import selectors as customer_selectors
 from users import selectors as user_selectors
-from users.models import Skill, User
+from users.api.fields import UserIdField
+from users.models import Skill
 from users.permissions import is_internal
 
 OFFER_STATES = ", ".join(OfferState.values)
@@ -61,7 +63,7 @@ class CaseOfferSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CaseOfferRejectInputSerializer(serializers.Serializer):
+class CaseOfferRejectInputSerializer(StrictSerializer):
     reason = serializers.CharField(allow_blank=True, help_text="Why you do not take the case (required).")
 
 
@@ -136,7 +138,7 @@ def _scoped(selector, **kwargs):
     return ScopedPrimaryKeyRelatedField(selector=selector, required=False, allow_null=True, **kwargs)
 
 
-class AssignmentRuleSerializer(serializers.ModelSerializer):
+class AssignmentRuleSerializer(StrictModelSerializer):
     case_type = _scoped(selectors.case_type_list_for_user)
     product = _scoped(catalog_selectors.product_list_for_user)
     account = _scoped(customer_selectors.account_list_for_user)
@@ -144,9 +146,8 @@ class AssignmentRuleSerializer(serializers.ModelSerializer):
     priority = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=4,
                                         help_text="1 Critical .. 4 Low; empty: any")
     assignment_group = ScopedPrimaryKeyRelatedField(selector=user_selectors.assignment_group_list_for_user)
-    assigned_to = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.filter(is_active=True), required=False, allow_null=True,
-        help_text="Assign straight to this member of the group (no offer).",
+    assigned_to = UserIdField(
+        required=False, allow_null=True, help_text="Assign straight to this member of the group (no offer).",
     )
     skill_requirements = RoutingSkillRequirementSerializer(many=True, required=False,
                                                            help_text="Replaces the rule's skills when given.")
@@ -274,7 +275,7 @@ class CaseRouteView(CaseRoutingView):
         return Response(body)
 
 
-class RoutingReplayInputSerializer(serializers.Serializer):
+class RoutingReplayInputSerializer(StrictSerializer):
     start = serializers.DateTimeField(required=False, help_text="Default: 7 days before the end.")
     end = serializers.DateTimeField(required=False, help_text="Default: now.")
     strategy = serializers.ChoiceField(

@@ -4,6 +4,7 @@ from cases.models import CaseType, CaseTypeField
 from catalog.selectors import service_definition_list_for_user
 from core.api.fields import ScopedPrimaryKeyRelatedField
 from core.api.rendering import FastReadMixin, SimpleInputMixin
+from core.api.serializers import StrictModelSerializer, StrictSerializer
 
 
 class CaseTypeFieldSerializer(serializers.ModelSerializer):
@@ -13,7 +14,7 @@ class CaseTypeFieldSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CaseTypeSerializer(serializers.ModelSerializer):
+class CaseTypeSerializer(StrictModelSerializer):
     fields = CaseTypeFieldSerializer(many=True, read_only=True)
     service_definitions = ScopedPrimaryKeyRelatedField(
         selector=service_definition_list_for_user, many=True, required=False,
@@ -40,7 +41,7 @@ from cases.choices import ResolutionCode  # noqa: E402
 from cases.models import Case, CaseEvent  # noqa: E402
 from customers import selectors as customer_selectors  # noqa: E402
 from users import selectors as user_selectors  # noqa: E402
-from users.models import User  # noqa: E402
+from users.api.fields import UserIdField  # noqa: E402
 
 CASE_FIELDS = [
     "id", "number", "state", "priority", "impact", "urgency", "category", "channel", "short_description",
@@ -107,8 +108,12 @@ def _scoped(selector, **kwargs):
     return ScopedPrimaryKeyRelatedField(selector=selector, required=False, allow_null=True, **kwargs)
 
 
-class CaseWriteSerializer(SimpleInputMixin, serializers.Serializer):
-    """Input of create and PATCH. Related ids resolve through the caller's scope."""
+class CaseWriteSerializer(SimpleInputMixin, StrictSerializer):
+    """Input of create and PATCH. Related ids resolve through the caller's scope. A field of the
+    case that is not written here (`state`, `number`, the dates, ...) is a 400 naming it: `state`
+    moves only through the actions, which the message lists for the case and the caller."""
+
+    read_only_names = frozenset(CASE_FIELDS) | {"allowed_actions"}
 
     short_description = serializers.CharField(max_length=160, required=False)
     description = serializers.CharField(required=False, allow_blank=True)
@@ -131,7 +136,7 @@ class CaseWriteSerializer(SimpleInputMixin, serializers.Serializer):
     entitlement = _scoped(catalog_selectors.entitlement_list_for_user)
     service_definition = _scoped(catalog_selectors.service_definition_list_for_user)
     assignment_group = _scoped(user_selectors.assignment_group_list_for_user)
-    assigned_to = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), required=False, allow_null=True)
+    assigned_to = UserIdField(required=False, allow_null=True)
     parent = _scoped(case_selectors.case_list_for_user)
     needs_attention = serializers.BooleanField(required=False)
     auto_close = serializers.BooleanField(required=False, help_text="Resolved cases: false opts out of auto-close.")
@@ -143,12 +148,17 @@ class CaseWriteSerializer(SimpleInputMixin, serializers.Serializer):
     close_notes = serializers.CharField(required=False, allow_blank=True)
     version = serializers.IntegerField(required=False, help_text="PATCH: the version you read; 409 if it moved on.")
 
+    def get_allowed_actions(self, case) -> list[str]:
+        from cases.services import case_allowed_actions
+
+        return case_allowed_actions(case, self.context["request"].user)
+
 
 class CaseCreateSerializer(CaseWriteSerializer):
     short_description = serializers.CharField(max_length=160)
 
 
-class CaseActionInputSerializer(serializers.Serializer):
+class CaseActionInputSerializer(StrictSerializer):
     comment = serializers.CharField(required=False, allow_blank=True)
     work_note = serializers.CharField(required=False, allow_blank=True)
     reason = serializers.CharField(required=False, allow_blank=True)
@@ -157,9 +167,9 @@ class CaseActionInputSerializer(serializers.Serializer):
     notes_to_comments = serializers.BooleanField(required=False)
 
 
-class CaseAssignInputSerializer(serializers.Serializer):
+class CaseAssignInputSerializer(StrictSerializer):
     assignment_group = _scoped(user_selectors.assignment_group_list_for_user)
-    assigned_to = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), required=False, allow_null=True)
+    assigned_to = UserIdField(required=False, allow_null=True)
 
 
 class CaseEventSerializer(FastReadMixin, serializers.ModelSerializer):
@@ -171,7 +181,7 @@ class CaseEventSerializer(FastReadMixin, serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class JournalEntrySerializer(serializers.ModelSerializer):
+class JournalEntrySerializer(StrictModelSerializer):
     author = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:

@@ -15,11 +15,12 @@ from cases import permissions, selectors, services
 from cases.models import TaskTemplate, TaskTemplateApplication, TaskTemplateItem
 from core.api.fields import ScopedPrimaryKeyRelatedField
 from core.api.permissions import CanCreate
+from core.api.serializers import StrictModelSerializer, StrictSerializer
 from core.api.views import ScopedServiceViewSet
 from users import selectors as user_selectors
 
 
-class TaskTemplateItemSerializer(serializers.ModelSerializer):
+class TaskTemplateItemSerializer(StrictModelSerializer):
     template = ScopedPrimaryKeyRelatedField(selector=selectors.task_template_list_for_user)
     assignment_group = ScopedPrimaryKeyRelatedField(
         selector=user_selectors.assignment_group_list_for_user, required=False, allow_null=True
@@ -46,7 +47,7 @@ class NestedItemSerializer(TaskTemplateItemSerializer):
         read_only_fields = fields
 
 
-class TaskTemplateSerializer(serializers.ModelSerializer):
+class TaskTemplateSerializer(StrictModelSerializer):
     items = NestedItemSerializer(many=True, read_only=True)
     published_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
@@ -59,11 +60,11 @@ class TaskTemplateSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "number", "state", "published_at", "published_by", "items", "created_at", "updated_at"]
 
 
-class TaskTemplateCloneInputSerializer(serializers.Serializer):
+class TaskTemplateCloneInputSerializer(StrictSerializer):
     name = serializers.CharField(max_length=100, required=False, allow_blank=True)
 
 
-class TaskTemplateApplyInputSerializer(serializers.Serializer):
+class TaskTemplateApplyInputSerializer(StrictSerializer):
     case = ScopedPrimaryKeyRelatedField(selector=selectors.case_list_for_user)
 
 

@@ -103,7 +103,7 @@ class CaseViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMode
     @extend_schema(request=s.CaseWriteSerializer, responses=s.CaseDetailSerializer)
     def partial_update(self, request, pk=None):
         case = self.get_object()
-        data = s.CaseWriteSerializer(data=request.data, partial=True, context=self.get_serializer_context())
+        data = s.CaseWriteSerializer(case, data=request.data, partial=True, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
         return self._answer(services.case_update(actor=request.user, instance=case, **data.validated_data))
 

@@ -14,9 +14,10 @@ from cases.models.work import LineResolutionCode
 from catalog import selectors as catalog_selectors
 from core.api.fields import ScopedPrimaryKeyRelatedField
 from core.api.permissions import CanCreate
+from core.api.serializers import StrictModelSerializer, StrictSerializer
 from core.api.views import ScopedServiceViewSet
 from users import selectors as user_selectors
-from users.models import User
+from users.api.fields import UserIdField
 from users.permissions import is_internal
 
 
@@ -40,13 +41,11 @@ TASK_READ_ONLY = [
 TASK_INTERNAL = {"assignment_group", "assigned_to", "opened_by", "closed_by"}
 
 
-class CaseTaskSerializer(serializers.ModelSerializer):
+class CaseTaskSerializer(StrictModelSerializer):
     case = ScopedPrimaryKeyRelatedField(selector=selectors.case_list_for_user)
     service_definition = _scoped(catalog_selectors.service_definition_list_for_user)
     assignment_group = _scoped(user_selectors.assignment_group_list_for_user)
-    assigned_to = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.filter(is_active=True), required=False, allow_null=True
-    )
+    assigned_to = UserIdField(required=False, allow_null=True)
     state = serializers.CharField(read_only=True, help_text="open, closed, cancelled")
     allowed_actions = serializers.SerializerMethodField()
 
@@ -74,15 +73,15 @@ class CaseTaskNestedSerializer(CaseTaskSerializer):
     case = serializers.PrimaryKeyRelatedField(read_only=True)
 
 
-class CaseTaskCloseInputSerializer(serializers.Serializer):
+class CaseTaskCloseInputSerializer(StrictSerializer):
     close_notes = serializers.CharField(required=False, allow_blank=True)
 
 
-class CaseTaskCommentInputSerializer(serializers.Serializer):
+class CaseTaskCommentInputSerializer(StrictSerializer):
     body = serializers.CharField()
 
 
-class CaseTaskCancelInputSerializer(serializers.Serializer):
+class CaseTaskCancelInputSerializer(StrictSerializer):
     reason = serializers.CharField(required=False, allow_blank=True)
 
 
@@ -92,16 +91,14 @@ LINE_READ_ONLY = [
 ]
 
 
-class CaseLineSerializer(serializers.ModelSerializer):
+class CaseLineSerializer(StrictModelSerializer):
     case = ScopedPrimaryKeyRelatedField(selector=selectors.case_list_for_user)
     parent_line = _scoped(selectors_work.case_line_list_for_user)
     product = _scoped(catalog_selectors.product_list_for_user)
     sold_product = _scoped(catalog_selectors.sold_product_list_for_user)
     install_base_item = _scoped(catalog_selectors.install_base_item_list_for_user)
     asset = _scoped(catalog_selectors.asset_list_for_user)
-    assigned_to = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.filter(is_active=True), required=False, allow_null=True
-    )
+    assigned_to = UserIdField(required=False, allow_null=True)
     # Plain types, not enums: the OpenAPI enum names "state"/"priority"/"resolution_code" are the
     # case's; the model's choices still validate in the service (400 naming the field).
     state = serializers.CharField(read_only=True, help_text="draft, new, work_in_progress, awaiting_info, "
@@ -135,14 +132,14 @@ class CaseLineNestedSerializer(CaseLineSerializer):
     case = serializers.PrimaryKeyRelatedField(read_only=True)
 
 
-class CaseLineResolveInputSerializer(serializers.Serializer):
+class CaseLineResolveInputSerializer(StrictSerializer):
     resolution_code = serializers.CharField(
         required=False, allow_blank=True, help_text=f"accept: one of {', '.join(LineResolutionCode.values)}"
     )
     resolution_notes = serializers.CharField(required=False, allow_blank=True)
 
 
-class CaseLineCancelInputSerializer(serializers.Serializer):
+class CaseLineCancelInputSerializer(StrictSerializer):
     reason = serializers.CharField(required=False, allow_blank=True)
 
 

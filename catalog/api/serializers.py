@@ -19,6 +19,7 @@ from catalog.models import (
     SoldProduct,
 )
 from core.api.fields import ScopedPrimaryKeyRelatedField
+from core.api.serializers import StrictModelSerializer, StrictSerializer
 from core.choices import Channel
 from customers import selectors as customer_selectors
 
@@ -49,7 +50,7 @@ class ChoiceListField(serializers.ListField):
             raise serializers.ValidationError([msg for messages in exc.detail.values() for msg in messages]) from None
 
 
-class ProductSerializer(serializers.ModelSerializer):
+class ProductSerializer(StrictModelSerializer):
     parent = _optional(selectors.product_list_for_user)
 
     class Meta:
@@ -74,7 +75,7 @@ class HolidayNestedSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ScheduleSerializer(serializers.ModelSerializer):
+class ScheduleSerializer(StrictModelSerializer):
     """Spans and holidays are read here and written through their own endpoints."""
 
     spans = ScheduleSpanNestedSerializer(many=True, read_only=True)
@@ -87,7 +88,7 @@ class ScheduleSerializer(serializers.ModelSerializer):
         extra_kwargs = {"name": {"validators": []}}
 
 
-class ScheduleSpanSerializer(serializers.ModelSerializer):
+class ScheduleSpanSerializer(StrictModelSerializer):
     schedule = ScopedPrimaryKeyRelatedField(selector=selectors.schedule_list_for_user)
 
     class Meta:
@@ -95,7 +96,7 @@ class ScheduleSpanSerializer(serializers.ModelSerializer):
         fields = ["id", "schedule", "weekday", "start_time", "end_time"]
 
 
-class HolidaySerializer(serializers.ModelSerializer):
+class HolidaySerializer(StrictModelSerializer):
     schedule = ScopedPrimaryKeyRelatedField(selector=selectors.schedule_list_for_user)
 
     class Meta:
@@ -105,7 +106,7 @@ class HolidaySerializer(serializers.ModelSerializer):
 
 
 # --- customer-owned records --------------------------------------------------------------------
-class ContractSerializer(serializers.ModelSerializer):
+class ContractSerializer(StrictModelSerializer):
     account = _account()
     consumer = _consumer()
 
@@ -116,7 +117,7 @@ class ContractSerializer(serializers.ModelSerializer):
         read_only_fields = ["number", *_STAMPS]
 
 
-class SoldProductSerializer(serializers.ModelSerializer):
+class SoldProductSerializer(StrictModelSerializer):
     account = _account()
     consumer = _consumer()
     parent = _optional(selectors.sold_product_list_for_user)
@@ -131,7 +132,7 @@ class SoldProductSerializer(serializers.ModelSerializer):
         read_only_fields = _STAMPS
 
 
-class InstallBaseItemSerializer(serializers.ModelSerializer):
+class InstallBaseItemSerializer(StrictModelSerializer):
     account = _account()
     consumer = _consumer()
     parent = _optional(selectors.install_base_item_list_for_user)
@@ -146,7 +147,7 @@ class InstallBaseItemSerializer(serializers.ModelSerializer):
         read_only_fields = _STAMPS
 
 
-class AssetSerializer(serializers.ModelSerializer):
+class AssetSerializer(StrictModelSerializer):
     account = _account()
     consumer = _consumer()
     product = ScopedPrimaryKeyRelatedField(selector=selectors.product_list_for_user)
@@ -163,7 +164,7 @@ class AssetSerializer(serializers.ModelSerializer):
         extra_kwargs = {"asset_tag": {"validators": []}}
 
 
-class EntitlementSerializer(serializers.ModelSerializer):
+class EntitlementSerializer(StrictModelSerializer):
     account = _account()
     consumer = _consumer()
     product = _optional(selectors.product_list_for_user)
@@ -191,7 +192,7 @@ class EntitlementSerializer(serializers.ModelSerializer):
 
 
 # --- services and the catalog ------------------------------------------------------------------
-class ServiceDefinitionSerializer(serializers.ModelSerializer):
+class ServiceDefinitionSerializer(StrictModelSerializer):
     service_id = serializers.CharField(
         max_length=40, required=False, allow_blank=True, help_text="Derived from the name when left blank."
     )
@@ -214,7 +215,7 @@ class CatalogItemVariableNestedSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CatalogItemSerializer(serializers.ModelSerializer):
+class CatalogItemSerializer(StrictModelSerializer):
     """The item's variables (its form's questions) are read here, written at /catalog-item-variables/."""
 
     service_definition = _optional(selectors.service_definition_list_for_user)
@@ -232,7 +233,7 @@ class CatalogItemSerializer(serializers.ModelSerializer):
         read_only_fields = _STAMPS
 
 
-class CatalogItemVariableSerializer(serializers.ModelSerializer):
+class CatalogItemVariableSerializer(StrictModelSerializer):
     item = ScopedPrimaryKeyRelatedField(selector=selectors.catalog_item_list_for_user)
     choices = serializers.ListField(
         child=serializers.CharField(), required=False, allow_empty=True,
@@ -245,7 +246,7 @@ class CatalogItemVariableSerializer(serializers.ModelSerializer):
         validators = []  # one name per item: the service's check, one message
 
 
-class CatalogItemAnswersInputSerializer(serializers.Serializer):
+class CatalogItemAnswersInputSerializer(StrictSerializer):
     answers = serializers.DictField(help_text="{variable name: answer}")
 
 

@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from core.api.fields import ScopedPrimaryKeyRelatedField
+from core.api.serializers import StrictModelSerializer, StrictSerializer
 from customers import selectors
 from customers.models import Account, AccountRelationship, Consumer, Contact, ContactRelationship, Location
 from users.selectors import user_list_for_user
@@ -8,7 +9,7 @@ from users.selectors import user_list_for_user
 _ADDRESS = ["street", "city", "state", "zip_code", "country"]
 
 
-class AccountSerializer(serializers.ModelSerializer):
+class AccountSerializer(StrictModelSerializer):
     """What internal users see and write."""
 
     parent = ScopedPrimaryKeyRelatedField(selector=selectors.account_list_for_user, allow_null=True, required=False)
@@ -37,11 +38,11 @@ class AccountCustomerSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AccountGrantInputSerializer(serializers.Serializer):
+class AccountGrantInputSerializer(StrictSerializer):
     user = ScopedPrimaryKeyRelatedField(selector=user_list_for_user)
 
 
-class ContactSerializer(serializers.ModelSerializer):
+class ContactSerializer(StrictModelSerializer):
     account = ScopedPrimaryKeyRelatedField(selector=selectors.account_list_for_user)
     user = ScopedPrimaryKeyRelatedField(selector=user_list_for_user, allow_null=True, required=False)
 
@@ -54,7 +55,7 @@ class ContactSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at", "updated_at"]
 
 
-class ConsumerSerializer(serializers.ModelSerializer):
+class ConsumerSerializer(StrictModelSerializer):
     user = ScopedPrimaryKeyRelatedField(selector=user_list_for_user, allow_null=True, required=False)
 
     class Meta:
@@ -66,7 +67,7 @@ class ConsumerSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at", "updated_at"]
 
 
-class LocationSerializer(serializers.ModelSerializer):
+class LocationSerializer(StrictModelSerializer):
     account = ScopedPrimaryKeyRelatedField(selector=selectors.account_list_for_user, allow_null=True, required=False)
     consumer = ScopedPrimaryKeyRelatedField(selector=selectors.consumer_list_for_user, allow_null=True, required=False)
 
@@ -76,7 +77,7 @@ class LocationSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at", "updated_at"]
 
 
-class ContactRelationshipSerializer(serializers.ModelSerializer):
+class ContactRelationshipSerializer(StrictModelSerializer):
     contact = ScopedPrimaryKeyRelatedField(selector=selectors.contact_list_for_user)
     account = ScopedPrimaryKeyRelatedField(selector=selectors.account_list_for_user)
 
@@ -86,7 +87,7 @@ class ContactRelationshipSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at"]
 
 
-class AccountRelationshipSerializer(serializers.ModelSerializer):
+class AccountRelationshipSerializer(StrictModelSerializer):
     from_account = ScopedPrimaryKeyRelatedField(selector=selectors.account_list_for_user)
     to_account = ScopedPrimaryKeyRelatedField(selector=selectors.account_list_for_user)
 

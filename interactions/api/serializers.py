@@ -5,6 +5,7 @@ from rest_framework import serializers
 from cases import selectors as case_selectors
 from catalog import selectors as catalog_selectors
 from core.api.fields import ScopedPrimaryKeyRelatedField
+from core.api.serializers import StrictSerializer
 from core.choices import Channel
 from customers import selectors as customer_selectors
 from customers.models import Account, Consumer, Contact
@@ -12,6 +13,7 @@ from interactions import services
 from interactions.choices import EndOutcome, EntryKind, InteractionState, InteractionType, WrapUpCode
 from interactions.models import Interaction, InteractionEntry, InteractionRelatedRecord
 from users import selectors as user_selectors
+from users.api.fields import UserIdField
 from users.models import AssignmentGroup
 
 STATES = ", ".join(InteractionState.values)
@@ -24,7 +26,7 @@ _LIST_FIELDS = [
 
 class InteractionSerializer(serializers.ModelSerializer):
     state = serializers.CharField(read_only=True, help_text=STATES)
-    assigned_to_username = serializers.CharField(source="assigned_to.username", read_only=True, default=None)
+    assigned_to_username = serializers.CharField(source="assigned_to.username", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = Interaction
@@ -96,7 +98,7 @@ def _groups(*, user):
     return user_selectors.assignment_group_list_for_user(user=user).filter(active=True)
 
 
-class HoldInputSerializer(serializers.Serializer):
+class HoldInputSerializer(StrictSerializer):
     assignment_group = ScopedPrimaryKeyRelatedField(
         selector=_groups, required=False, allow_null=True,
         help_text="Queue it in this group (a transfer); default: its own group.",
@@ -104,7 +106,7 @@ class HoldInputSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class WrapUpInputSerializer(serializers.Serializer):
+class WrapUpInputSerializer(StrictSerializer):
     wrap_up_code = serializers.ChoiceField(choices=WrapUpCode.choices, required=False, allow_blank=True, default="")
     notes = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -113,11 +115,11 @@ class CloseInputSerializer(WrapUpInputSerializer):
     pass
 
 
-class WorkNoteInputSerializer(serializers.Serializer):
+class WorkNoteInputSerializer(StrictSerializer):
     body = serializers.CharField(allow_blank=True)
 
 
-class LinkCaseInputSerializer(serializers.Serializer):
+class LinkCaseInputSerializer(StrictSerializer):
     case = serializers.CharField(help_text="The case's number (CS0000001) or id.")
     close = serializers.BooleanField(
         default=False, help_text="Close an open email interaction complete in the same step (email must be closed first)."
@@ -132,7 +134,7 @@ class LinkCaseInputSerializer(serializers.Serializer):
         return case
 
 
-class CreateCaseInputSerializer(serializers.Serializer):
+class CreateCaseInputSerializer(StrictSerializer):
     """Everything is optional: the case is prefilled from the interaction (person, channel, subject)."""
 
     short_description = serializers.CharField(required=False, allow_blank=True, max_length=160, default="")
@@ -158,9 +160,7 @@ class CreateCaseInputSerializer(serializers.Serializer):
         selector=customer_selectors.consumer_list_for_user, required=False, allow_null=True
     )
     assignment_group = ScopedPrimaryKeyRelatedField(selector=_groups, required=False, allow_null=True)
-    assigned_to = ScopedPrimaryKeyRelatedField(
-        selector=lambda *, user: user_selectors.user_list_internal(), required=False, allow_null=True
-    )
+    assigned_to = UserIdField(required=False, allow_null=True)
 
 
 class CreateCaseResultSerializer(serializers.Serializer):
@@ -170,7 +170,7 @@ class CreateCaseResultSerializer(serializers.Serializer):
 
 
 # --- channel intake ------------------------------------------------------------------------------
-class IntakeRefSerializer(serializers.Serializer):
+class IntakeRefSerializer(StrictSerializer):
     """Which interaction: its number, or the channel system's own id of the conversation."""
 
     interaction = serializers.CharField(required=False, allow_blank=True, help_text="IMS0000001")
@@ -195,7 +195,7 @@ def _agents():
     return user_selectors.user_list_internal().filter(is_active=True)
 
 
-class IntakeOpenInputSerializer(serializers.Serializer):
+class IntakeOpenInputSerializer(StrictSerializer):
     type = serializers.ChoiceField(choices=InteractionType.choices)
     short_description = serializers.CharField(required=False, allow_blank=True, max_length=160, default="")
     source = serializers.CharField(required=False, allow_blank=True, max_length=50, default="", help_text="e.g. web-chat, pbx")

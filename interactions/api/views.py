@@ -3,6 +3,7 @@
     GET  /interactions/                   ?state= ?type= ?assigned_to= ?assignment_group= ?account= ?contact=
                                           ?consumer= ?source= ?mine=true   (internal readers; others: empty)
     GET  /interactions/{id|number}/       with transcript, work notes, linked cases, allowed_actions
+    GET  /cases/{id|number}/interactions/ the interactions linked to a case (same filters; others: empty)
     POST /interactions/{id}/accept/ | hold/ | wrap-up/ | close/ | work-notes/ | link-case/ | create-case/
 
     POST /interaction-intake/open/        chat and telephony systems (`interactions.intake_interaction`)
@@ -11,17 +12,20 @@
 
 Reads go through the selectors (out of scope: 404); every command calls one service (not the
 caller's: 403; not from this state: 409 naming the allowed actions; bad input: 400)."""
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cases import selectors as case_selectors
 from core.api.pagination import CappedCountPagination
 from core.api.views import ScopedViewSetMixin
 from interactions import permissions, selectors, services
 from interactions.api import serializers as s
+from interactions.models import Interaction
 
 
 class InteractionViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -123,6 +127,30 @@ class InteractionViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retri
             "interaction": s.InteractionDetailSerializer(fresh, context=self.get_serializer_context()).data,
         }
         return Response(body, status=status.HTTP_201_CREATED)
+
+
+class CaseInteractionsView(generics.ListAPIView):
+    """The interactions linked to a case, newest first. The case is fetched through the caller's
+    case selector (out of scope: 404); the rows through the interaction selector: internal
+    readers see every linked interaction, customers none (interactions are internal records)."""
+
+    serializer_class = s.InteractionSerializer
+    filterset_fields = InteractionViewSet.filterset_fields
+    search_fields = InteractionViewSet.search_fields
+    ordering_fields = InteractionViewSet.ordering_fields
+    ordering = InteractionViewSet.ordering
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Interaction.objects.none()
+        key = self.kwargs["pk"]
+        lookup = {"pk": int(key)} if key.isascii() and key.isdigit() else {"number": key.upper()}
+        case = get_object_or_404(case_selectors.case_list_for_user(user=self.request.user), **lookup)
+        return selectors.case_interaction_list_for_user(user=self.request.user, case=case).select_related("assigned_to")
+
+    @extend_schema(operation_id="cases_interactions_list")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
 
 # --- channel intake ------------------------------------------------------------------------------

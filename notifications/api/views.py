@@ -3,7 +3,8 @@ from rest_framework import mixins
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core.api.views import ScopedServiceViewSet
+from core.api.pagination import CappedCountPagination
+from core.api.views import ScopedReadOnlyViewSet, ScopedServiceViewSet
 from notifications import selectors, services
 from notifications.api import serializers as s
 
@@ -40,3 +41,18 @@ class NotificationPreferenceViewSet(mixins.DestroyModelMixin, ScopedServiceViewS
         """What applies to you for every event, and which preference (or default) decided it."""
         rows = services.notification_preferences_effective(user=request.user)
         return Response(s.EffectivePreferenceSerializer(rows, many=True).data)
+
+
+class NotificationViewSet(ScopedReadOnlyViewSet):
+    """Your own messages, newest first: what was mailed to you, or is held for your digest. Only
+    yours (someone else's is 404), and only texts written for you: a customer never reads an
+    internal message. Filters: `event`, `state`, `related` (`cases.case:42`); `?search=` in the
+    subject."""
+
+    selector = selectors.notification_list_for_user
+    serializer_class = s.NotificationSerializer
+    pagination_class = CappedCountPagination
+    filterset_fields = ["event", "state", "related"]
+    search_fields = ["subject"]
+    ordering_fields = ["created_at", "sent_at"]
+    ordering = ["-created_at", "-id"]

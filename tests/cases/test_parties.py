@@ -243,7 +243,8 @@ def test_agent_cannot_add_a_customer_user(api_as, open_case, world):
 
 
 def test_customer_cannot_add_someone_else(api_as, open_case, world):
-    assert_status(api_as("customer").post(watch(open_case), {"user": world.users["agent"].pk}), 403)
+    # 400 "no such user", exactly as for an id nobody holds (a 403 told that the id exists)
+    assert_status(api_as("customer").post(watch(open_case), {"user": world.users["agent"].pk}), 400)
     assert not open_case.watch_list.exists()
 
 

@@ -158,7 +158,12 @@ def test_skill_level_update_outside_range_changes_nothing(api_as, agent_skill):
 
 def test_patch_changes_level_only(api_as, agent_skill, world):
     other = services.skill_create(actor=None, name="Billing")
-    body = api_as("manager").patch(f"/api/v1/agent-skills/{agent_skill.pk}/", {"level": 5, "skill": other.pk}).data
+    client = api_as("manager")
+    refused = client.patch(f"/api/v1/agent-skills/{agent_skill.pk}/", {"level": 5, "skill": other.pk})
+    assert refused.status_code == 400 and "new row" in refused.data["errors"]["skill"][0]  # said, not ignored
+    agent_skill.refresh_from_db()
+    assert agent_skill.level == 3
+    body = client.patch(f"/api/v1/agent-skills/{agent_skill.pk}/", {"level": 5}).data
     assert body["level"] == 5 and body["skill"] == agent_skill.skill_id
 
 

@@ -1,7 +1,9 @@
 from rest_framework import serializers
 
 from core.api.fields import ScopedPrimaryKeyRelatedField
+from core.api.serializers import StrictModelSerializer, StrictSerializer
 from users import selectors
+from users.api.fields import UserIdField
 from users.choices import Presence
 from users.models import AgentChannelCapacity, AgentPresence, AgentSkill, AssignmentGroup, Skill, User
 from users.permissions import is_internal
@@ -19,7 +21,7 @@ class RolesField(serializers.ListField):
         return user_roles(user)
 
 
-class UserSerializer(serializers.ModelSerializer):
+class UserSerializer(StrictModelSerializer):
     password = serializers.CharField(write_only=True, required=False, style={"input_type": "password"})
     roles = RolesField(required=False)
     assignment_groups = ScopedPrimaryKeyRelatedField(
@@ -63,9 +65,9 @@ class MeSerializer(serializers.ModelSerializer):
         return consumer.pk if consumer else None
 
 
-class AssignmentGroupSerializer(serializers.ModelSerializer):
-    manager = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), allow_null=True, required=False)
-    members = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), many=True, required=False)
+class AssignmentGroupSerializer(StrictModelSerializer):
+    manager = UserIdField(selector=selectors.user_list_for_group_by, allow_null=True, required=False)
+    members = UserIdField(selector=selectors.user_list_for_group_by, many=True, required=False)
 
     class Meta:
         model = AssignmentGroup
@@ -74,14 +76,14 @@ class AssignmentGroupSerializer(serializers.ModelSerializer):
         extra_kwargs = {"name": {"validators": []}}
 
 
-class SkillSerializer(serializers.ModelSerializer):
+class SkillSerializer(StrictModelSerializer):
     class Meta:
         model = Skill
         fields = ["id", "name", "description", "active"]
         extra_kwargs = {"name": {"validators": []}}
 
 
-class AgentSkillSerializer(serializers.ModelSerializer):
+class AgentSkillSerializer(StrictModelSerializer):
     # user and skill are internal reference data; the service decides who may set a skill, so a
     # customer is told 403 (not theirs to do) rather than "no such skill".
     class Meta:
@@ -93,18 +95,27 @@ class AgentSkillUpdateSerializer(AgentSkillSerializer):
     """PATCH changes the level; a different agent or skill is a new row (POST)."""
 
     skill = serializers.PrimaryKeyRelatedField(read_only=True)
+    refused_messages = {
+        "user": "user cannot be changed: another agent's skill is a new row (POST /api/v1/agent-skills/).",
+        "skill": "skill cannot be changed: another skill is a new row (POST /api/v1/agent-skills/).",
+    }
 
     class Meta(AgentSkillSerializer.Meta):
         read_only_fields = ["user"]
 
 
-class AgentCapacitySerializer(serializers.ModelSerializer):
+class AgentCapacitySerializer(StrictModelSerializer):
     class Meta:
         model = AgentChannelCapacity
         fields = ["id", "user", "channel", "max_items"]
 
 
 class AgentCapacityUpdateSerializer(AgentCapacitySerializer):
+    refused_messages = {
+        "user": "user cannot be changed: another agent's capacity is a new row (POST /api/v1/agent-capacities/).",
+        "channel": "channel cannot be changed: another channel's capacity is a new row (POST /api/v1/agent-capacities/).",
+    }
+
     class Meta(AgentCapacitySerializer.Meta):
         read_only_fields = ["user", "channel"]
 
@@ -116,5 +127,5 @@ class AgentPresenceSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PresenceInputSerializer(serializers.Serializer):
+class PresenceInputSerializer(StrictSerializer):
     status = serializers.ChoiceField(choices=Presence.choices)

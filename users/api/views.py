@@ -4,6 +4,7 @@ from rest_framework import permissions as drf_permissions
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.api.permissions import CanCreate
 from core.api.views import ScopedReadOnlyViewSet, ScopedServiceViewSet
 from users import permissions, selectors, services
 from users.api import serializers as s
@@ -47,6 +48,7 @@ class UserViewSet(ScopedServiceViewSet):
 
 class AssignmentGroupViewSet(ScopedServiceViewSet):
     selector = selectors.assignment_group_list_for_user
+    permission_classes = [drf_permissions.IsAuthenticated, CanCreate]  # who may not create learns nothing from the body
     create_service = services.assignment_group_create
     update_service = services.assignment_group_update
     serializer_class = s.AssignmentGroupSerializer
