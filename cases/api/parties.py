@@ -91,7 +91,7 @@ class CaseRelatedPartiesView(CaseScopedView):
     queryset = CaseRelatedParty.objects.none()
     filter_backends = []
 
-    @extend_schema(operation_id="cases_related_parties_list")
+    @extend_schema(operation_id="cases_related_parties_list", responses=CaseRelatedPartySerializer(many=True))
     def get(self, request, pk: str):
         rows = selectors.case_related_parties_for_user(user=request.user, case=self.case())
         page = self.paginate_queryset(rows)
@@ -146,7 +146,7 @@ class CaseWatchView(CaseScopedView):
     def post(self, request, pk: str):
         return self._change(request, services.case_watch_add)
 
-    @extend_schema(request=WatchInputSerializer, responses=WatchSerializer, operation_id="cases_watch_remove")
+    @extend_schema(request=WatchInputSerializer, responses={200: WatchSerializer}, operation_id="cases_watch_remove")
     def delete(self, request, pk: str):
         return self._change(request, services.case_watch_remove)
 
@@ -156,7 +156,7 @@ class CaseChildrenView(CaseScopedView):
     queryset = CaseRelatedParty.objects.none()
     filter_backends = []
 
-    @extend_schema(operation_id="cases_children_list")
+    @extend_schema(operation_id="cases_children_list", responses=CaseSerializer(many=True))
     def get(self, request, pk: str):
         rows = selectors.case_children_for_user(user=request.user, case=self.case()).order_by("number")
         page = self.paginate_queryset(rows)
@@ -182,7 +182,7 @@ class CaseMergedView(CaseScopedView):
     queryset = CaseMerge.objects.none()
     filter_backends = []
 
-    @extend_schema(operation_id="cases_merged_list")
+    @extend_schema(operation_id="cases_merged_list", responses=CaseMergeSerializer(many=True))
     def get(self, request, pk: str):
         rows = selectors.case_merges_for_user(user=request.user, case=self.case())
         page = self.paginate_queryset(rows)

@@ -102,6 +102,7 @@ class AgentCapacitySerializer(serializers.ModelSerializer):
     class Meta:
         model = AgentChannelCapacity
         fields = ["id", "user", "channel", "max_items"]
+        extra_kwargs = {"max_items": {"required": True}}  # the service sets what it is told, no default
 
 
 class AgentCapacityUpdateSerializer(AgentCapacitySerializer):

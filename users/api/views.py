@@ -4,6 +4,7 @@ from rest_framework import permissions as drf_permissions
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.api.permissions import CanCreate
 from core.api.views import ScopedReadOnlyViewSet, ScopedServiceViewSet
 from users import permissions, selectors, services
 from users.api import serializers as s
@@ -68,6 +69,8 @@ class _AgentSettingViewSet(mixins.DestroyModelMixin, ScopedServiceViewSet):
     """Per-agent settings managers maintain: POST a row, PATCH its value, DELETE it."""
 
     http_method_names = [*ScopedServiceViewSet.http_method_names, "delete"]
+    # Who may not set these is told 403 before the body is read (the service checks again).
+    permission_classes = [drf_permissions.IsAuthenticated, CanCreate]
     update_serializer_class = None
     delete_service = None
 
