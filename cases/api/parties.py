@@ -33,7 +33,7 @@ class CaseRelatedPartySerializer(serializers.ModelSerializer):
     party_type = serializers.ChoiceField(choices=PartyType.choices)
     name = serializers.SerializerMethodField()
     authorized = serializers.BooleanField(source="is_authorized", read_only=True)
-    added_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    added_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = CaseRelatedParty
@@ -51,7 +51,7 @@ class CaseMergeInputSerializer(serializers.Serializer):
 class CaseMergeSerializer(serializers.ModelSerializer):
     duplicate_number = serializers.CharField(source="duplicate.number", read_only=True)
     master_number = serializers.CharField(source="master.number", read_only=True)
-    merged_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    merged_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = CaseMerge

@@ -48,7 +48,7 @@ class NestedItemSerializer(TaskTemplateItemSerializer):
 
 class TaskTemplateSerializer(serializers.ModelSerializer):
     items = NestedItemSerializer(many=True, read_only=True)
-    published_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    published_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = TaskTemplate
@@ -68,7 +68,7 @@ class TaskTemplateApplyInputSerializer(serializers.Serializer):
 
 
 class TaskTemplateApplicationSerializer(serializers.ModelSerializer):
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = TaskTemplateApplication

@@ -1,12 +1,23 @@
 """drf-spectacular: the schema class every view uses, and the post-processing that documents the
 error responses every operation can give."""
 from drf_spectacular import openapi
+from rest_framework import serializers
+
+# DRF writes a time of day without an offset ("09:00:00"); JSON Schema's "time" format requires one.
+TIME_OF_DAY = {"type": "string", "pattern": r"^\d{2}:\d{2}(:\d{2}(\.\d+)?)?$", "example": "09:00:00"}
 
 
 class AutoSchema(openapi.AutoSchema):
     """drf-spectacular's, plus one rule: a serializer's `Meta.optional_fields` are fields some
     callers do not receive (the customer side of a case gets no `assignment_group`), so the answer's
     schema does not mark them required. Name the same set the serializer trims, so they cannot drift."""
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if isinstance(field, serializers.TimeField) and schema and schema.get("format") == "time":
+            del schema["format"]
+            schema.update(TIME_OF_DAY)
+        return schema
 
     def _map_basic_serializer(self, serializer, direction):
         schema = super()._map_basic_serializer(serializer, direction)
