@@ -51,6 +51,7 @@ class AssignmentGroupViewSet(ScopedServiceViewSet):
     create_service = services.assignment_group_create
     update_service = services.assignment_group_update
     serializer_class = s.AssignmentGroupSerializer
+    permission_classes = [drf_permissions.IsAuthenticated, CanCreate]  # 403 before the body is read
     filterset_fields = ["active", "manager"]
     search_fields = ["name"]
     ordering = ["name"]
@@ -61,6 +62,7 @@ class SkillViewSet(ScopedServiceViewSet):
     create_service = services.skill_create
     update_service = services.skill_update
     serializer_class = s.SkillSerializer
+    permission_classes = [drf_permissions.IsAuthenticated, CanCreate]  # 403 before the body is read
     search_fields = ["name"]
     ordering = ["name"]
 
