@@ -13,6 +13,10 @@ class SignInView(auth_views.LoginView):
         return home_for(self.request.user)
 
 
+# Under /api/ a 404 or 500 that no view answered is JSON in the API's error shape too.
+handler404 = "core.api.exceptions.not_found"
+handler500 = "core.api.exceptions.server_error"
+
 admin.site.site_header = "Casedesk admin console"
 admin.site.site_title = "Casedesk admin"
 admin.site.index_title = "Customers, products, people and access"

@@ -51,7 +51,7 @@ def attachment_file_response(attachment: CaseAttachment) -> FileResponse:
 
 class AttachmentSerializer(serializers.ModelSerializer):
     name = serializers.CharField(source="original_name", read_only=True)
-    uploaded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    uploaded_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     download_url = serializers.SerializerMethodField()
 
     class Meta:

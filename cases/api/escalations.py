@@ -66,6 +66,8 @@ class EscalationSerializer(serializers.ModelSerializer):
             "decline_reason", "closed_by", "closed_at", "close_reason", "created_at", "updated_at", "allowed_actions",
         ]
         read_only_fields = fields
+        # the customer side's answer has CUSTOMER_FIELDS only (core.api.schema)
+        optional_fields = set(fields) - CUSTOMER_FIELDS
 
     def get_allowed_actions(self, escalation) -> list[str]:
         if not _internal(self.context):
@@ -293,7 +295,7 @@ class CaseTimeView(generics.GenericAPIView):
             raise PermissionDenied("Time worked is internal.")
         return case
 
-    @extend_schema(operation_id="cases_time_list")
+    @extend_schema(operation_id="cases_time_list", responses=CaseTimeEntrySerializer(many=True))
     def get(self, request, pk: str):
         case = self._case()
         rows = selectors_escalations.case_time_entries_for_user(user=request.user, case=case).select_related("usage")
@@ -318,6 +320,7 @@ class CaseBlockedByView(generics.GenericAPIView):
     def get_queryset(self):
         return CaseBlocker.objects.none()
 
+    @extend_schema(responses=CaseBlockerSerializer(many=True))
     def get(self, request, pk: str):
         case = _case_for(request, pk)
         if not is_internal(request.user):

@@ -33,7 +33,7 @@ class CaseRelatedPartySerializer(StrictModelSerializer):
     party_type = serializers.ChoiceField(choices=PartyType.choices)
     name = serializers.SerializerMethodField()
     authorized = serializers.BooleanField(source="is_authorized", read_only=True)
-    added_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    added_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = CaseRelatedParty
@@ -51,7 +51,7 @@ class CaseMergeInputSerializer(StrictSerializer):
 class CaseMergeSerializer(serializers.ModelSerializer):
     duplicate_number = serializers.CharField(source="duplicate.number", read_only=True)
     master_number = serializers.CharField(source="master.number", read_only=True)
-    merged_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    merged_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = CaseMerge
@@ -90,7 +90,7 @@ class CaseRelatedPartiesView(CaseScopedView):
     queryset = CaseRelatedParty.objects.none()
     filter_backends = []
 
-    @extend_schema(operation_id="cases_related_parties_list")
+    @extend_schema(operation_id="cases_related_parties_list", responses=CaseRelatedPartySerializer(many=True))
     def get(self, request, pk: str):
         rows = selectors.case_related_parties_for_user(user=request.user, case=self.case())
         page = self.paginate_queryset(rows)
@@ -145,7 +145,7 @@ class CaseWatchView(CaseScopedView):
     def post(self, request, pk: str):
         return self._change(request, services.case_watch_add)
 
-    @extend_schema(request=WatchInputSerializer, responses=WatchSerializer, operation_id="cases_watch_remove")
+    @extend_schema(request=WatchInputSerializer, responses={200: WatchSerializer}, operation_id="cases_watch_remove")
     def delete(self, request, pk: str):
         return self._change(request, services.case_watch_remove)
 
@@ -155,7 +155,7 @@ class CaseChildrenView(CaseScopedView):
     queryset = CaseRelatedParty.objects.none()
     filter_backends = []
 
-    @extend_schema(operation_id="cases_children_list")
+    @extend_schema(operation_id="cases_children_list", responses=CaseSerializer(many=True))
     def get(self, request, pk: str):
         rows = selectors.case_children_for_user(user=request.user, case=self.case()).order_by("number")
         page = self.paginate_queryset(rows)
@@ -181,7 +181,7 @@ class CaseMergedView(CaseScopedView):
     queryset = CaseMerge.objects.none()
     filter_backends = []
 
-    @extend_schema(operation_id="cases_merged_list")
+    @extend_schema(operation_id="cases_merged_list", responses=CaseMergeSerializer(many=True))
     def get(self, request, pk: str):
         rows = selectors.case_merges_for_user(user=request.user, case=self.case())
         page = self.paginate_queryset(rows)

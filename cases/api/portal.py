@@ -79,7 +79,7 @@ class CatalogItemSubmitView(APIView):
 
 
 class CaseSurveySerializer(StrictModelSerializer):
-    respondent = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    respondent = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     case = serializers.SlugRelatedField(slug_field="number", read_only=True)
 
     class Meta:

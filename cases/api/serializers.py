@@ -69,6 +69,7 @@ class CaseSerializer(FastReadMixin, serializers.ModelSerializer):
         model = Case
         fields = CASE_FIELDS
         read_only_fields = CASE_FIELDS
+        optional_fields = CUSTOMER_HIDDEN  # the customer side's answer leaves them out (core.api.schema)
 
     def get_entitlement_warning(self, case) -> str | None:
         return entitlement_warning(case) if self.context.get("internal", True) else None
@@ -173,7 +174,9 @@ class CaseAssignInputSerializer(StrictSerializer):
 
 
 class CaseEventSerializer(FastReadMixin, serializers.ModelSerializer):
-    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    author = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text="null: the system (a rule, a timer, mail)."
+    )
 
     class Meta:
         model = CaseEvent
@@ -182,9 +185,17 @@ class CaseEventSerializer(FastReadMixin, serializers.ModelSerializer):
 
 
 class JournalEntrySerializer(StrictModelSerializer):
-    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    author = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text="null: the system (a rule, a timer, mail)."
+    )
 
     class Meta:
         model = CaseEvent
         fields = ["id", "kind", "author", "body", "created_at"]
-        read_only_fields = ["id", "kind", "author", "created_at"]
+        read_only_fields = fields
+
+
+class JournalEntryInputSerializer(serializers.Serializer):
+    """A comment or work note to add: the text is required (the model's body may be blank, an entry may not)."""
+
+    body = serializers.CharField(help_text="The text of the comment or work note.")

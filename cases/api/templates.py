@@ -49,7 +49,7 @@ class NestedItemSerializer(TaskTemplateItemSerializer):
 
 class TaskTemplateSerializer(StrictModelSerializer):
     items = NestedItemSerializer(many=True, read_only=True)
-    published_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    published_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = TaskTemplate
@@ -69,7 +69,7 @@ class TaskTemplateApplyInputSerializer(StrictSerializer):
 
 
 class TaskTemplateApplicationSerializer(serializers.ModelSerializer):
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = TaskTemplateApplication

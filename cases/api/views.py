@@ -119,7 +119,7 @@ class CaseViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMode
     def _journal(self, request, kind: str):
         case = self.get_object()
         if request.method == "POST":
-            data = s.JournalEntrySerializer(data=request.data)
+            data = s.JournalEntryInputSerializer(data=request.data)
             data.is_valid(raise_exception=True)
             add = services.case_comment_add if kind == EventKind.COMMENT else services.case_work_note_add
             entry = add(actor=request.user, case=case, body=data.validated_data["body"])
@@ -128,13 +128,15 @@ class CaseViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMode
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(s.JournalEntrySerializer(page, many=True).data)
 
-    @extend_schema(request=s.JournalEntrySerializer, responses=s.JournalEntrySerializer(many=True))
+    @extend_schema(methods=["GET"], responses=s.JournalEntrySerializer(many=True))
+    @extend_schema(methods=["POST"], request=s.JournalEntryInputSerializer, responses={201: s.JournalEntrySerializer})
     @action(detail=True, methods=["get", "post"])
     def comments(self, request, pk=None):
         """The customer-visible journal."""
         return self._journal(request, EventKind.COMMENT)
 
-    @extend_schema(request=s.JournalEntrySerializer, responses=s.JournalEntrySerializer(many=True))
+    @extend_schema(methods=["GET"], responses=s.JournalEntrySerializer(many=True))
+    @extend_schema(methods=["POST"], request=s.JournalEntryInputSerializer, responses={201: s.JournalEntrySerializer})
     @action(detail=True, methods=["get", "post"], url_path="work-notes")
     def work_notes(self, request, pk=None):
         """Internal work notes: agents only."""

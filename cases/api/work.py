@@ -2,7 +2,7 @@
 (`/cases/{id}/tasks/`, `/cases/{id}/lines/`). Reads through the scoped selectors, writes through
 `cases.services.work`; state changes are POST commands named as the transitions."""
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
@@ -57,6 +57,7 @@ class CaseTaskSerializer(StrictModelSerializer):
             "allowed_actions",
         ]
         read_only_fields = TASK_READ_ONLY
+        optional_fields = TASK_INTERNAL  # the customer side's answer leaves them out (core.api.schema)
 
     def get_allowed_actions(self, task) -> list[str]:
         return services.case_task_allowed_actions(task, self.context["request"].user, in_scope=True)
@@ -85,6 +86,7 @@ class CaseTaskCancelInputSerializer(StrictSerializer):
     reason = serializers.CharField(required=False, allow_blank=True)
 
 
+LINE_INTERNAL = {"assigned_to", "opened_by", "resolved_by"}
 LINE_READ_ONLY = [
     "id", "number", "state", "account", "contact", "resolution_code", "resolution_notes", "opened_at",
     "opened_by", "resolved_at", "resolved_by", "created_at", "updated_at",
@@ -116,6 +118,7 @@ class CaseLineSerializer(StrictModelSerializer):
             "allowed_actions",
         ]
         read_only_fields = LINE_READ_ONLY
+        optional_fields = LINE_INTERNAL  # the customer side's answer leaves them out (core.api.schema)
 
     def get_allowed_actions(self, line) -> list[str]:
         return services.case_line_allowed_actions(line, self.context["request"].user)
@@ -123,7 +126,7 @@ class CaseLineSerializer(StrictModelSerializer):
     def to_representation(self, line):
         data = super().to_representation(line)
         if not _internal(self.context):
-            for name in ("assigned_to", "opened_by", "resolved_by"):
+            for name in LINE_INTERNAL:
                 data.pop(name, None)
         return data
 
@@ -300,6 +303,10 @@ class _CaseChildrenView(generics.GenericAPIView):
         return Response(self.get_serializer(created).data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema_view(
+    get=extend_schema(responses=CaseTaskNestedSerializer(many=True)),
+    post=extend_schema(responses={201: CaseTaskNestedSerializer}),
+)
 class CaseTasksView(_CaseChildrenView):
     selector = selectors_work.case_task_list_for_user
     create_service = services.case_task_create
@@ -308,6 +315,10 @@ class CaseTasksView(_CaseChildrenView):
     ordering = ["-updated_at"]
 
 
+@extend_schema_view(
+    get=extend_schema(responses=CaseLineNestedSerializer(many=True)),
+    post=extend_schema(responses={201: CaseLineNestedSerializer}),
+)
 class CaseLinesView(_CaseChildrenView):
     selector = selectors_work.case_line_list_for_user
     create_service = services.case_line_create

@@ -1,7 +1,8 @@
 """One error shape for the whole API: {"detail", "code", "errors"?} (API.md)."""
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -66,3 +67,22 @@ def _first_message(value) -> str:
 
 def _summary(errors: dict) -> str:
     return "Invalid input. " + "; ".join(f"{field}: {_first_message(m)}" for field, m in errors.items())
+
+
+# --- errors Django answers before DRF sees the request (config/urls.py: handler404, handler500) ---
+API_PREFIX = "/api/"
+
+
+def not_found(request, exception):
+    """404 outside any view (an id the URL pattern refuses, an unknown path): JSON under /api/."""
+    if request.path_info.startswith(API_PREFIX):
+        return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    """500: JSON under /api/, so a client reads the same error shape even then."""
+    if request.path_info.startswith(API_PREFIX):
+        body = {"detail": "A server error occurred; it has been logged.", "code": "server_error"}
+        return JsonResponse(body, status=500)
+    return defaults.server_error(request)

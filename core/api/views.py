@@ -5,10 +5,11 @@
 - Writes call `create_service` / `update_service` with `actor=request.user`; the viewset never
   saves through the ORM, so the admin, the API and later the portal share every rule.
 """
+import inspect
 from collections.abc import Callable
 
 from django.shortcuts import get_object_or_404
-from rest_framework import mixins, viewsets
+from rest_framework import mixins, serializers, viewsets
 
 
 class ScopedViewSetMixin:
@@ -47,12 +48,28 @@ class ServiceWriteMixin:
     instance_kwarg: str = "instance"
 
     def perform_create(self, serializer):
-        serializer.instance = type(self).create_service(actor=self.request.user, **serializer.validated_data)
+        service = type(self).create_service
+        require_service_arguments(service, serializer.validated_data, given={"actor"})
+        serializer.instance = service(actor=self.request.user, **serializer.validated_data)
 
     def perform_update(self, serializer):
-        serializer.instance = type(self).update_service(
+        service = type(self).update_service
+        require_service_arguments(service, serializer.validated_data, given={"actor", self.instance_kwarg})
+        serializer.instance = service(
             actor=self.request.user, **{self.instance_kwarg: serializer.instance}, **serializer.validated_data
         )
+
+
+def require_service_arguments(service: Callable, data: dict, *, given: set[str]) -> None:
+    """400 naming each field the service needs that the input left out. The serializer should
+    already require them; this keeps a serializer that does not from becoming a TypeError (500)."""
+    missing = [
+        name for name, parameter in inspect.signature(service).parameters.items()
+        if parameter.kind is parameter.KEYWORD_ONLY and parameter.default is parameter.empty
+        and name not in given and name not in data
+    ]
+    if missing:
+        raise serializers.ValidationError({name: ["This field is required."] for name in missing})
 
 
 class ScopedServiceViewSet(

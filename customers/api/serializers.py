@@ -9,8 +9,19 @@ from users.selectors import user_list_for_user
 _ADDRESS = ["street", "city", "state", "zip_code", "country"]
 
 
+ACCOUNT_CUSTOMER_FIELDS = [
+    "id", "number", "name", "parent", "is_customer", "is_partner", "primary_contact", "website", "phone", *_ADDRESS,
+    "active",
+]
+ACCOUNT_FIELDS = [
+    "id", "number", "name", "parent", "path", "is_customer", "is_partner", "registration_code", "primary_contact",
+    "website", "phone", *_ADDRESS, "notes", "active", "created_at", "updated_at",
+]
+
+
 class AccountSerializer(StrictModelSerializer):
-    """What internal users see and write."""
+    """What internal users see and write. The schema documents this answer for every caller, with
+    the fields customers do not get (AccountCustomerSerializer) marked optional."""
 
     parent = ScopedPrimaryKeyRelatedField(selector=selectors.account_list_for_user, allow_null=True, required=False)
     primary_contact = ScopedPrimaryKeyRelatedField(
@@ -19,11 +30,9 @@ class AccountSerializer(StrictModelSerializer):
 
     class Meta:
         model = Account
-        fields = [
-            "id", "number", "name", "parent", "path", "is_customer", "is_partner", "registration_code",
-            "primary_contact", "website", "phone", *_ADDRESS, "notes", "active", "created_at", "updated_at",
-        ]
+        fields = ACCOUNT_FIELDS
         read_only_fields = ["number", "path", "created_at", "updated_at"]
+        optional_fields = set(ACCOUNT_FIELDS) - set(ACCOUNT_CUSTOMER_FIELDS)  # core.api.schema
 
 
 class AccountCustomerSerializer(serializers.ModelSerializer):
@@ -31,10 +40,7 @@ class AccountCustomerSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Account
-        fields = [
-            "id", "number", "name", "parent", "is_customer", "is_partner", "primary_contact", "website",
-            "phone", *_ADDRESS, "active",
-        ]
+        fields = ACCOUNT_CUSTOMER_FIELDS
         read_only_fields = fields
 
 

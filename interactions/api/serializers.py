@@ -1,4 +1,3 @@
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -26,7 +25,11 @@ _LIST_FIELDS = [
 
 class InteractionSerializer(serializers.ModelSerializer):
     state = serializers.CharField(read_only=True, help_text=STATES)
-    assigned_to_username = serializers.CharField(source="assigned_to.username", read_only=True, default=None, allow_null=True)
+    assigned_to_username = serializers.CharField(
+        source="assigned_to.username", read_only=True, default=None, allow_null=True
+    )
+    # read-only fields lose the model's blank=True; say it, so "" (no wrap-up yet) is in the schema
+    wrap_up_code = serializers.ChoiceField(choices=WrapUpCode.choices, read_only=True, allow_blank=True)
 
     class Meta:
         model = Interaction
@@ -35,7 +38,7 @@ class InteractionSerializer(serializers.ModelSerializer):
 
 
 class InteractionEntrySerializer(serializers.ModelSerializer):
-    author_username = serializers.CharField(source="author.username", read_only=True, default=None)
+    author_username = serializers.CharField(source="author.username", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = InteractionEntry
@@ -72,7 +75,6 @@ class InteractionDetailSerializer(InteractionSerializer):
     def _user(self):
         return self.context["request"].user
 
-    @extend_schema_field(OpenApiTypes.INT)
     def get_wrap_up_duration_seconds(self, obj) -> int | None:
         return int(obj.wrap_up_duration.total_seconds()) if obj.wrap_up_duration is not None else None
 
@@ -245,8 +247,8 @@ class IntakeInteractionSerializer(serializers.ModelSerializer):
     """What a channel system learns back: no transcript, no notes, no linked cases."""
 
     state = serializers.CharField(read_only=True, help_text=STATES)
-    assigned_to = serializers.CharField(source="assigned_to.username", read_only=True, default=None)
-    parent = serializers.CharField(source="parent.number", read_only=True, default=None)
+    assigned_to = serializers.CharField(source="assigned_to.username", read_only=True, default=None, allow_null=True)
+    parent = serializers.CharField(source="parent.number", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = Interaction

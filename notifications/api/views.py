@@ -36,7 +36,7 @@ class NotificationPreferenceViewSet(mixins.DestroyModelMixin, ScopedServiceViewS
         services.notification_preference_delete(actor=self.request.user, instance=instance)
 
     @extend_schema(responses=s.EffectivePreferenceSerializer(many=True))
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])  # one plain list
     def effective(self, request):
         """What applies to you for every event, and which preference (or default) decided it."""
         rows = services.notification_preferences_effective(user=request.user)

@@ -108,6 +108,7 @@ class AgentCapacitySerializer(StrictModelSerializer):
     class Meta:
         model = AgentChannelCapacity
         fields = ["id", "user", "channel", "max_items"]
+        extra_kwargs = {"max_items": {"required": True}}  # the service sets what it is told, no default
 
 
 class AgentCapacityUpdateSerializer(AgentCapacitySerializer):

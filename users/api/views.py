@@ -52,6 +52,7 @@ class AssignmentGroupViewSet(ScopedServiceViewSet):
     create_service = services.assignment_group_create
     update_service = services.assignment_group_update
     serializer_class = s.AssignmentGroupSerializer
+    permission_classes = [drf_permissions.IsAuthenticated, CanCreate]  # 403 before the body is read
     filterset_fields = ["active", "manager"]
     search_fields = ["name"]
     ordering = ["name"]
@@ -62,6 +63,7 @@ class SkillViewSet(ScopedServiceViewSet):
     create_service = services.skill_create
     update_service = services.skill_update
     serializer_class = s.SkillSerializer
+    permission_classes = [drf_permissions.IsAuthenticated, CanCreate]  # 403 before the body is read
     search_fields = ["name"]
     ordering = ["name"]
 
@@ -70,6 +72,8 @@ class _AgentSettingViewSet(mixins.DestroyModelMixin, ScopedServiceViewSet):
     """Per-agent settings managers maintain: POST a row, PATCH its value, DELETE it."""
 
     http_method_names = [*ScopedServiceViewSet.http_method_names, "delete"]
+    # Who may not set these is told 403 before the body is read (the service checks again).
+    permission_classes = [drf_permissions.IsAuthenticated, CanCreate]
     update_serializer_class = None
     delete_service = None
 
