@@ -123,15 +123,25 @@ def inbound_store(*, mailbox: Mailbox, raw: bytes, source_key: str) -> tuple[Inb
     except Exception as exc:  # noqa: BLE001  (one message must never block a mailbox)
         log.exception("inbound message %s of mailbox %s could not be stored as read", source_key, mailbox.pk)
         error = safe_line(f"{type(exc).__name__}: {_reason(exc)}", 500)
-    with transaction.atomic():
-        existing = InboundMessage.objects.filter(mailbox=mailbox, source_key=source_key).first()
-        if existing is not None:
-            return existing, False
-        now = timezone.now()
-        message = InboundMessage(mailbox=mailbox, source_key=source_key, raw=raw, size=len(raw), received_at=now)
-        message.quarantine(at=now, reason=f"The message could not be stored as read ({error}); it is kept here unread.")
-        message.save()
-        return message, True
+    return inbound_store_unreadable(
+        mailbox=mailbox, source_key=source_key, raw=raw,
+        reason=f"The message could not be stored as read ({error}); it is kept here unread.",
+    )
+
+
+@transaction.atomic
+def inbound_store_unreadable(*, mailbox: Mailbox, source_key: str, reason: str, raw: bytes = b"") -> tuple[InboundMessage, bool]:
+    """Keep, quarantined with the reason, a message that cannot be stored as read (or, with no
+    bytes, one the source would not hand over), so an agent sees it and the poll goes on."""
+    source_key = safe_line(source_key, 255)
+    existing = InboundMessage.objects.filter(mailbox=mailbox, source_key=source_key).first()
+    if existing is not None:
+        return existing, False
+    now = timezone.now()
+    message = InboundMessage(mailbox=mailbox, source_key=source_key, raw=bytes(raw), size=len(raw), received_at=now)
+    message.quarantine(at=now, reason=safe_text(reason))
+    message.save()
+    return message, True
 
 
 def _store(mailbox: Mailbox, raw: bytes, source_key: str) -> tuple[InboundMessage, bool]:
@@ -224,6 +234,7 @@ def mailbox_poll(*, mailbox_id: int) -> int | None:
                 password=mailbox_password(mailbox), folder=mailbox.imap_folder,
                 cursor=(mailbox.imap_uidvalidity, mailbox.imap_last_uid), store=store, save_cursor=save_cursor,
                 batch=settings.INBOUND_MAIL_POLL_BATCH, timeout=settings.INBOUND_MAIL_IMAP_TIMEOUT,
+                unreadable=lambda key, reason: inbound_store_unreadable(mailbox=mailbox, source_key=key, reason=reason),
             )
     except SourceError as exc:
         error = str(exc)
