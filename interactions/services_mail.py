@@ -2,20 +2,25 @@
 
 The path of one message:
 1. **Store** (`inbound_store`): the raw bytes are saved before anything parses them, unique per
-   mailbox by source key and Message-ID (a re-poll stores nothing twice). A message larger than
-   INBOUND_MAIL_MAX_BYTES is kept but quarantined. After commit, `process_inbound_message_task`
-   is queued with the row's id; the beat re-queues rows left in "received" (a lost broker
-   message delays, never loses).
+   mailbox by source key and Message-ID (a re-poll or an identical redelivery stores nothing
+   twice; a different message reusing a Message-ID is kept under `<id>#dup-<digest>`). A message
+   larger than INBOUND_MAIL_MAX_BYTES is kept but quarantined; one the database refuses is kept
+   unread and quarantined with the error (`inbound_store_unreadable`), so no message blocks the
+   ones behind it. After commit, `process_inbound_message_task` is queued with the row's id; the
+   beat re-queues rows left in "received" (a lost broker message delays, never loses). A poll
+   that fails is recorded on the mailbox (`last_poll_error`: the admin, /mail/held/, /healthz/).
 2. **Process** (`inbound_process`, idempotent: only a received row is processed, under its row
-   lock): parse; unreadable MIME is quarantined with the reason; auto-replies, bounces and our
+   lock): parse (bounded: `interactions.mail.safety.ParseLimits`); unreadable or too costly MIME
+   is quarantined with the reason, and so is any error, the parser's included; auto-replies, bounces and our
    own mail are ignored (never answered: no loops); the sender is identified (a unique active
    contact or consumer with that address); the message is threaded to a case (our thread root or
    Message-IDs in In-Reply-To/References, an earlier inbound message, else the number in the
    subject) or to an interaction (an earlier message of its thread); then:
    - a reply from a sender who may write to the case becomes a customer comment through
      `cases.services.case_comment_add` (so an awaiting-info case moves to open), attachments
-     through `attachment_add` (its limits and sniffing; a refused file is recorded with the
-     reason and the rest kept);
+     through `attachment_add` (its limits and sniffing, the customer side's files per case; at
+     most INBOUND_MAIL_MAX_ATTACHMENTS per message; refused files are recorded with the reason,
+     counted in one work note, and the rest kept);
    - a reply to a closed case: INBOUND_MAIL_CLOSED_CASE (`new_case`: a follow-up case, the
      closed one's child, each timeline naming the other; `notice`: one message telling the sender, at most one per case and sender
      a day);
@@ -55,6 +60,7 @@ from interactions.choices import UnknownSenderPolicy
 from interactions.mail.parse import ParsedMail, attachment_summary, envelope, parse_message
 from interactions.mail.safety import content_fingerprint, safe_line, safe_text
 from interactions.mail.quotes import strip_quoted
+from interactions.mail.refusals import kept_errors, refusal_summary, unread_refusals
 from interactions.mail.sources import SourceError, imap_fetch, maildir_fetch
 from interactions.models import InboundMessage, Mailbox
 from interactions.tasks_mail import process_inbound_message_task
@@ -74,7 +80,6 @@ EMPTY_BODY = "(The message had no text.)"
 _ERRORS = (
     ValidationError, PermissionDenied, Conflict, InvalidTransition, FileTooLarge, UnsupportedFileType, LimitExceeded,
 )
-MAX_ERRORS_LISTED = 50
 DUPLICATE_MARK = "#dup-"  # a Message-ID reused by a different message: <original>#dup-<digest>
 
 
@@ -259,31 +264,6 @@ def _identify(address: str) -> Contact | Consumer | None:
     return found.get("contact") or found.get("consumer")
 
 
-def _unread_refusals(parsed: ParsedMail) -> list[dict]:
-    limit = settings.INBOUND_MAIL_MAX_ATTACHMENTS
-    reason = f"over the limit of {limit} files per message (INBOUND_MAIL_MAX_ATTACHMENTS): not read"
-    return [{"name": name, "reason": reason} for name in parsed.unread]
-
-
-def _kept_errors(errors: list[dict]) -> list[dict]:
-    """What a message records of its refused files: each, up to MAX_ERRORS_LISTED, then one line
-    counting the rest (a message of 2,000 files must not make a row of 2,000 entries)."""
-    if len(errors) <= MAX_ERRORS_LISTED:
-        return errors
-    rest = len(errors) - MAX_ERRORS_LISTED
-    return errors[:MAX_ERRORS_LISTED] + [{"name": f"({rest} more)", "reason": "refused for the reasons above"}]
-
-
-def refusal_summary(errors: list[dict]) -> str:
-    """"3 over the limit of …; 1 File type … not allowed": how many files were refused, and why."""
-    counts: dict[str, int] = {}
-    for row in errors:
-        counts[row["reason"]] = counts.get(row["reason"], 0) + 1
-    ordered = sorted(counts.items(), key=lambda item: -item[1])
-    text = "; ".join(f"{n} {reason}" for reason, n in ordered[:10])
-    return text + (f"; {len(ordered) - 10} other reasons" if len(ordered) > 10 else "")
-
-
 def _attach(message: InboundMessage, case: Case, parsed: ParsedMail, *, actor=None, sender=None) -> None:
     """Each attachment through the cases attachment service (its size limit, sniffing and the
     customer side's limits); a refusal is recorded, the rest kept. Files past
@@ -297,8 +277,8 @@ def _attach(message: InboundMessage, case: Case, parsed: ParsedMail, *, actor=No
             kept += 1
         except _ERRORS as exc:
             errors.append({"name": item.filename, "reason": _reason(exc)})
-    errors += _unread_refusals(parsed)
-    message.attachment_errors, message.attachments_kept = _kept_errors(errors), kept
+    errors += unread_refusals(parsed.unread, settings.INBOUND_MAIL_MAX_ATTACHMENTS)
+    message.attachment_errors, message.attachments_kept = kept_errors(errors), kept
     if errors:
         who = parsed.from_address or "an unknown sender"
         case_services.case_work_note_add(actor=None, system=True, case=case, body=(
@@ -544,8 +524,8 @@ def inbound_attachments_to_case(*, actor, interaction, case: Case) -> tuple[int,
                 message.attachments_kept += 1
             except _ERRORS as exc:
                 errors.append({"name": item.filename, "reason": _reason(exc)})
-        errors += _unread_refusals(parsed)
-        message.attachment_errors = _kept_errors(list(message.attachment_errors or []) + errors)
+        errors += unread_refusals(parsed.unread, settings.INBOUND_MAIL_MAX_ATTACHMENTS)
+        message.attachment_errors = kept_errors(list(message.attachment_errors or []) + errors)
         message.attachment_list = attachment_summary(parsed.attachments)
         message.save(update_fields=["attachments_kept", "attachment_errors", "attachment_list"])
         refused += [{**row, "subject": message.subject} for row in errors]
