@@ -2,17 +2,20 @@
 refuses, what the parser chokes on), a failing mailbox shows (admin, held-mail page, /healthz/),
 a reused Message-ID with other content is kept, and files are bounded per message and per case
 with the refusals counted in one work note. Through the real poller (maildir) where it matters."""
+import mailbox as mailbox_lib
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.db import DataError
 from django.test import override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from cases.choices import EventKind
 from cases.models import Case, CaseAttachment, CaseEvent
-from interactions import services_mail
+from interactions import services_mail, tasks_mail
 from interactions.choices import InboundState
 from interactions.mail.parse import parse_message
 from interactions.models import InboundMessage, Mailbox
@@ -32,8 +35,6 @@ def dana(world):
 def poll(mailbox, media, mocker, django_capture_on_commit_callbacks):
     """poll(*raws) -> drop the messages into the maildir's new/ and run the beat's poll task, with
     each stored message's processing task run as the worker would (after commit)."""
-    from interactions import tasks_mail
-
     mocker.patch.object(tasks_mail.process_inbound_message_task, "delay",
                         side_effect=lambda message_id: tasks_mail.process_inbound_message_task(message_id))
 
@@ -91,8 +92,9 @@ def test_a_message_the_database_refuses_is_kept_unread_and_quarantined(dana, mai
 def test_a_message_the_parser_chokes_on_is_quarantined_not_left_waiting(dana, deliver):
     raw = b"From: " + b"(a" * 5000 + b" <" + dana.email.encode() + b">\r\nSubject: x\r\n\r\nhello\r\n"
     message = deliver(raw)
-    assert message.state in (S.QUARANTINED, S.PROCESSED, S.HELD) and message.reason
-    assert message.state != S.RECEIVED
+    # the header parser recurses on the nested comments: the address cannot be read, and the
+    # message is quarantined saying so instead of crashing the task and waiting forever
+    assert message.state == S.QUARANTINED and "names no sender address" in message.reason
 
 
 def test_an_unexpected_parse_crash_is_quarantined_with_the_reason(dana, deliver, mocker):
@@ -126,10 +128,6 @@ def test_the_next_good_poll_clears_the_failure(world, mailbox, poll, client_as):
 
 
 def test_mail_left_waiting_is_reported_by_healthz(world, mailbox, client_as):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
     message, _ = services_mail.inbound_store(mailbox=mailbox, raw=mf.plain("dana@acme.example"), source_key="k1")
     InboundMessage.objects.filter(pk=message.pk).update(received_at=timezone.now() - timedelta(hours=1))
     assert client_as("anonymous").get("/healthz/").json()["mail"] == {
@@ -139,8 +137,6 @@ def test_mail_left_waiting_is_reported_by_healthz(world, mailbox, client_as):
 
 
 def test_an_unreadable_maildir_file_does_not_block_the_others(dana, mailbox, poll, mocker):
-    import mailbox as mailbox_lib
-
     real = mailbox_lib.Maildir.get_bytes
 
     def get_bytes(self, key):
