@@ -3,11 +3,13 @@ from django.db import connection
 from django.http import JsonResponse
 from django.utils import timezone
 
+from core.health import health_checks
 from core.selectors import heartbeat_last_seen
 
 
 def healthz(request):
-    """Liveness for load balancers and operators: the database answers and a worker has run."""
+    """Liveness for load balancers and operators: the database answers, a worker has run, and each
+    app's registered check (core.health; e.g. "mail": a mailbox that fails to poll)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     last = heartbeat_last_seen()
@@ -16,5 +18,6 @@ def healthz(request):
         "database": "ok",
         "worker": "ok" if worker_ok else "missing",
         "worker_last_seen": last.isoformat() if last else None,
+        **health_checks(),  # the apps' checks (core.health), e.g. "mail"
     }
     return JsonResponse(body, status=200)

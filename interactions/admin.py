@@ -147,9 +147,13 @@ class MailboxAdmin(ServiceAdmin):
     ]
     actions = ["poll_now"]
 
-    @admin.display(description="last error")
+    @admin.display(description="polling")
     def poll_error(self, obj):
-        return (obj.last_poll_error or "")[:80]
+        """"failing: <error>" in red for a mailbox whose last poll failed (also on the held-mail
+        page and in /healthz/), else "ok" or "not polled yet"."""
+        if obj.last_poll_error:
+            return format_html('<strong style="color:#b3261e">failing:</strong> {}', obj.last_poll_error[:200])
+        return "ok" if obj.last_polled_at else "not polled yet"
 
     @admin.action(description="Poll now")
     def poll_now(self, request, queryset):

@@ -3,6 +3,7 @@ the `thread_*` and `mailbox_*` functions are system reads for the mail processor
 no user and checks the sender's right to what it finds (cases.permissions.person_may_write)."""
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
@@ -19,6 +20,7 @@ from notifications.selectors import notification_related_for_message_ids
 __all__ = [
     "inbound_list_for_user", "inbound_triage_list_for_user", "inbound_get_for_user", "mailboxes_due",
     "thread_case", "thread_interaction", "own_addresses", "TRIAGE_STATES", "interaction_mail_files_for_user",
+    "mailboxes_failing_for_user", "mail_stuck_count_for_user", "mail_health",
 ]
 TRIAGE_STATES = (InboundState.HELD, InboundState.QUARANTINED)
 _CASE_ROOT = re.compile(r"^case-(CS\d+)@(.+)$", re.I)
@@ -90,6 +92,42 @@ def mailboxes_due(*, now=None) -> list[int]:
         pk for pk, last, interval in rows
         if last is None or (now - last).total_seconds() >= interval
     ]
+
+
+def _failing() -> QuerySet[Mailbox]:
+    return Mailbox.objects.filter(active=True).exclude(last_poll_error="")
+
+
+def _stuck(now=None) -> QuerySet[InboundMessage]:
+    """Messages still waiting to be processed long after they were stored (the worker is down,
+    or processing keeps failing before it can quarantine)."""
+    since = (now or timezone.now()) - timedelta(seconds=settings.INBOUND_MAIL_STUCK_AFTER_SECONDS)
+    return InboundMessage.objects.filter(state=InboundState.RECEIVED, received_at__lt=since)
+
+
+def mailboxes_failing_for_user(*, user) -> list[Mailbox]:
+    """Active mailboxes whose last poll failed, with the error (the held-mail page; internal only)."""
+    if not permissions_mail.can_view_inbound(user):
+        return []
+    return list(_failing().only("id", "name", "address", "last_polled_at", "last_poll_error").order_by("name"))
+
+
+def mail_stuck_count_for_user(*, user) -> int:
+    if not permissions_mail.can_view_inbound(user):
+        return 0
+    return _stuck().count()
+
+
+def mail_health() -> dict:
+    """The "mail" entry of /healthz/ (open to everyone: counts only, no names or errors). "failing"
+    when an active mailbox's last poll failed or a message waits past INBOUND_MAIL_STUCK_AFTER_SECONDS."""
+    failing = _failing().count()
+    stuck = _stuck().count()
+    return {
+        "status": "failing" if failing or stuck else "ok",
+        "mailboxes_failing": failing,
+        "messages_waiting": stuck,
+    }
 
 
 def own_addresses() -> set[str]:

@@ -2,20 +2,25 @@
 
 The path of one message:
 1. **Store** (`inbound_store`): the raw bytes are saved before anything parses them, unique per
-   mailbox by source key and Message-ID (a re-poll stores nothing twice). A message larger than
-   INBOUND_MAIL_MAX_BYTES is kept but quarantined. After commit, `process_inbound_message_task`
-   is queued with the row's id; the beat re-queues rows left in "received" (a lost broker
-   message delays, never loses).
+   mailbox by source key and Message-ID (a re-poll or an identical redelivery stores nothing
+   twice; a different message reusing a Message-ID is kept under `<id>#dup-<digest>`). A message
+   larger than INBOUND_MAIL_MAX_BYTES is kept but quarantined; one the database refuses is kept
+   unread and quarantined with the error (`inbound_store_unreadable`), so no message blocks the
+   ones behind it. After commit, `process_inbound_message_task` is queued with the row's id; the
+   beat re-queues rows left in "received" (a lost broker message delays, never loses). A poll
+   that fails is recorded on the mailbox (`last_poll_error`: the admin, /mail/held/, /healthz/).
 2. **Process** (`inbound_process`, idempotent: only a received row is processed, under its row
-   lock): parse; unreadable MIME is quarantined with the reason; auto-replies, bounces and our
+   lock): parse (bounded: `interactions.mail.safety.ParseLimits`); unreadable or too costly MIME
+   is quarantined with the reason, and so is any error, the parser's included; auto-replies, bounces and our
    own mail are ignored (never answered: no loops); the sender is identified (a unique active
    contact or consumer with that address); the message is threaded to a case (our thread root or
    Message-IDs in In-Reply-To/References, an earlier inbound message, else the number in the
    subject) or to an interaction (an earlier message of its thread); then:
    - a reply from a sender who may write to the case becomes a customer comment through
      `cases.services.case_comment_add` (so an awaiting-info case moves to open), attachments
-     through `attachment_add` (its limits and sniffing; a refused file is recorded with the
-     reason and the rest kept);
+     through `attachment_add` (its limits and sniffing, the customer side's files per case; at
+     most INBOUND_MAIL_MAX_ATTACHMENTS per message; refused files are recorded with the reason,
+     counted in one work note, and the rest kept);
    - a reply to a closed case: INBOUND_MAIL_CLOSED_CASE (`new_case`: a follow-up case, the
      closed one's child, each timeline naming the other; `notice`: one message telling the sender, at most one per case and sender
      a day);
@@ -32,12 +37,9 @@ Everything here runs as the system (`actor=None`) on behalf of the sender, excep
 actions, which run as the agent. Polling (`mailbox_poll`) must run outside a transaction (the
 task does): each message is committed before the server is told it was read.
 """
+import hashlib
 import logging
 from datetime import timedelta
-from email import policy
-from email.header import decode_header, make_header
-from email.parser import BytesHeaderParser
-from email.utils import parseaddr
 from functools import partial
 
 from django.conf import settings
@@ -49,14 +51,16 @@ from django.utils import timezone
 from cases import permissions as case_permissions
 from cases import services as case_services
 from cases.models import Case
-from core.exceptions import Conflict, FileTooLarge, InvalidTransition, UnsupportedFileType
-from core.services import model_apply
+from core.exceptions import Conflict, FileTooLarge, InvalidTransition, LimitExceeded, UnsupportedFileType
 from customers.models import Consumer, Contact
 from interactions import permissions_mail, selectors_mail
+from interactions.services_mailbox import mailbox_create, mailbox_password, mailbox_poll_request, mailbox_update
 from interactions.choices import ClosedCasePolicy, InboundState, InteractionType, MailboxCreates, MailSourceKind
 from interactions.choices import UnknownSenderPolicy
-from interactions.mail.parse import ParsedMail, attachment_summary, message_ids, parse_message
+from interactions.mail.parse import ParsedMail, attachment_summary, envelope, parse_message
+from interactions.mail.safety import content_fingerprint, safe_line, safe_text
 from interactions.mail.quotes import strip_quoted
+from interactions.mail.refusals import kept_errors, refusal_summary, unread_refusals
 from interactions.mail.sources import SourceError, imap_fetch, maildir_fetch
 from interactions.models import InboundMessage, Mailbox
 from interactions.tasks_mail import process_inbound_message_task
@@ -73,108 +77,16 @@ __all__ = [
 S = InboundState
 REQUEUE_AFTER = timedelta(minutes=2)
 EMPTY_BODY = "(The message had no text.)"
-_ERRORS = (ValidationError, PermissionDenied, Conflict, InvalidTransition, FileTooLarge, UnsupportedFileType)
+_ERRORS = (
+    ValidationError, PermissionDenied, Conflict, InvalidTransition, FileTooLarge, UnsupportedFileType, LimitExceeded,
+)
+DUPLICATE_MARK = "#dup-"  # a Message-ID reused by a different message: <original>#dup-<digest>
 
 
 def _reason(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
         return "; ".join(exc.messages)
     return getattr(exc, "detail", None) or str(exc) or type(exc).__name__
-
-
-# --- mailboxes (the admin) -----------------------------------------------------------------------
-def _mailbox_clean(mailbox: Mailbox) -> None:
-    errors = {}
-    if mailbox.kind == MailSourceKind.IMAP:
-        if not mailbox.imap_host.strip():
-            errors["imap_host"] = "An IMAP mailbox needs its server."
-        if not mailbox.imap_username.strip():
-            errors["imap_username"] = "An IMAP mailbox needs the user name to sign in with."
-        if not (mailbox.imap_password_env.strip() or mailbox.imap_password):
-            errors["imap_password_env"] = "Name the environment variable holding the password, or store a password."
-    elif not mailbox.maildir_path.strip():
-        errors["maildir_path"] = "A maildir mailbox needs its directory."
-    if mailbox.poll_interval_seconds < 10:
-        errors["poll_interval_seconds"] = "Poll at most every 10 seconds."
-    if mailbox.default_assignment_group_id and not mailbox.default_assignment_group.active:
-        errors["default_assignment_group"] = f"{mailbox.default_assignment_group} is not active."
-    if errors:
-        raise ValidationError(errors)
-
-
-_EDITABLE = {
-    "name", "address", "kind", "active", "imap_host", "imap_port", "imap_ssl", "imap_username", "imap_password_env",
-    "imap_password", "imap_folder", "maildir_path", "creates", "default_case_type", "default_assignment_group",
-    "poll_interval_seconds",
-}
-
-
-def _mailbox_fields(fields: dict) -> dict:
-    refused = sorted(set(fields) - _EDITABLE)
-    if refused:
-        raise ValidationError({name: "Not an editable mailbox field." for name in refused})
-    fields = dict(fields)
-    if "address" in fields:
-        fields["address"] = (fields["address"] or "").strip().lower()
-    return fields
-
-
-@transaction.atomic
-def mailbox_create(*, actor, **fields) -> Mailbox:
-    permissions_mail.require_can_configure_mailboxes(actor, change=False)
-    mailbox = Mailbox()
-    model_apply(mailbox, _mailbox_fields(fields))
-    _mailbox_clean(mailbox)
-    mailbox.save()
-    return mailbox
-
-
-@transaction.atomic
-def mailbox_update(*, actor, instance: Mailbox, **fields) -> Mailbox:
-    """Edit a mailbox. An empty stored password in the form keeps the one stored (the admin
-    never shows it); changing the server, user or folder forgets the IMAP cursor."""
-    permissions_mail.require_can_configure_mailboxes(actor, change=True)
-    mailbox = Mailbox.objects.select_for_update().get(pk=instance.pk)
-    fields = _mailbox_fields(fields)
-    if not fields.get("imap_password"):
-        fields.pop("imap_password", None)
-    changed = model_apply(mailbox, fields)
-    _mailbox_clean(mailbox)
-    if {"imap_host", "imap_username", "imap_folder", "kind"} & set(changed):
-        mailbox.imap_uidvalidity, mailbox.imap_last_uid = None, 0
-    mailbox.save()
-    return mailbox
-
-
-def mailbox_password(mailbox: Mailbox) -> str:
-    """The IMAP password: the named environment variable, else the stored one."""
-    import os
-
-    name = mailbox.imap_password_env.strip()
-    if name:
-        value = os.environ.get(name)
-        if value is None:
-            raise SourceError(f"The environment variable {name} (the mailbox's password) is not set.")
-        return value
-    return mailbox.imap_password
-
-
-def mailbox_poll_request(*, actor, mailbox: Mailbox) -> None:
-    """"Poll now" (the admin): queue a poll of the mailbox after commit. The poll itself runs in
-    the worker, outside any request transaction, and skips a mailbox another poll holds."""
-    permissions_mail.require_can_configure_mailboxes(actor, change=True)
-    if not mailbox.active:
-        raise ValidationError(f"{mailbox.name} is not active.")
-    transaction.on_commit(partial(_queue_poll, mailbox.pk))
-
-
-def _queue_poll(mailbox_id: int) -> None:
-    from interactions.tasks_mail import poll_mailbox_task
-
-    try:
-        poll_mailbox_task.delay(mailbox_id=mailbox_id)
-    except Exception:  # noqa: BLE001  (broker outage: the beat polls it when due)
-        log.warning("could not queue a poll of mailbox %s", mailbox_id, exc_info=True)
 
 
 # --- storing -------------------------------------------------------------------------------------
@@ -185,52 +97,78 @@ def _queue(message_id: int) -> None:
         log.warning("could not queue inbound message %s; the beat will retry", message_id, exc_info=True)
 
 
-def _header_text(msg, name: str) -> str:
-    value = msg.get(name)
-    if value is None:
+def _note_duplicate(existing: InboundMessage, message_id: str, raw: bytes) -> str:
+    """The Message-ID a message is stored under when an earlier message of the mailbox has its
+    Message-ID: "" for an identical redelivery (deduplicated), else a synthetic id naming the
+    original, so the second message is kept (and processed) rather than dropped."""
+    if content_fingerprint(bytes(existing.raw)) == content_fingerprint(raw):
         return ""
-    try:
-        return str(make_header(decode_header(str(value)))).strip()
-    except Exception:  # noqa: BLE001  (an undecodable encoded word: the raw value)
-        return str(value).strip()
+    digest = hashlib.sha256(raw).hexdigest()[:16]
+    return f"{message_id[:255 - len(DUPLICATE_MARK) - 16]}{DUPLICATE_MARK}{digest}"
 
 
-def _headers(raw: bytes) -> tuple[str, str, str, str]:
-    """Message-ID, sender address and name, subject, from the headers only (cheap, never
-    raises): enough to deduplicate and to list the message before it is parsed."""
-    try:
-        msg = BytesHeaderParser(policy=policy.compat32).parsebytes(raw)
-        name, address = parseaddr(_header_text(msg, "From"))
-        mid = next(iter(message_ids(_header_text(msg, "Message-ID"))), "")
-        subject = " ".join(_header_text(msg, "Subject").split())
-        return mid[:255], address.strip().lower()[:254], name.strip()[:200], subject[:255]
-    except Exception:  # noqa: BLE001
-        return "", "", "", ""
-
-
-@transaction.atomic
-def inbound_store(*, mailbox: Mailbox, raw: bytes, source_key: str) -> tuple[InboundMessage, bool]:
-    """Keep one raw message. Returns (message, created): a message already stored under this
-    source key or Message-ID is returned as it is (a re-poll)."""
-    raw = bytes(raw)
-    message_id, address, name, subject = _headers(raw)
+def _existing(mailbox: Mailbox, source_key: str, message_id: str) -> InboundMessage | None:
     existing = InboundMessage.objects.filter(mailbox=mailbox, source_key=source_key).first()
     if existing is None and message_id:
         existing = InboundMessage.objects.filter(mailbox=mailbox, message_id=message_id).first()
+    return existing
+
+
+def inbound_store(*, mailbox: Mailbox, raw: bytes, source_key: str) -> tuple[InboundMessage, bool]:
+    """Keep one raw message. Returns (message, created): a message already stored under this
+    source key, or an identical one under its Message-ID, is returned as it is (a re-poll); a
+    different message reusing a stored Message-ID is kept under a synthetic one (`DUPLICATE_MARK`).
+    A message that cannot be stored as read (whatever the database refuses) is stored unread and
+    quarantined with the error, so it never blocks the messages behind it; only when even that
+    fails (the database is down) does this raise, and the source keeps the message for the next poll."""
+    raw, source_key = bytes(raw), safe_line(source_key, 255)
+    try:
+        with transaction.atomic():
+            return _store(mailbox, raw, source_key)
+    except Exception as exc:  # noqa: BLE001  (one message must never block a mailbox)
+        log.exception("inbound message %s of mailbox %s could not be stored as read", source_key, mailbox.pk)
+        error = safe_line(f"{type(exc).__name__}: {_reason(exc)}", 500)
+    return inbound_store_unreadable(
+        mailbox=mailbox, source_key=source_key, raw=raw,
+        reason=f"The message could not be stored as read ({error}); it is kept here unread.",
+    )
+
+
+@transaction.atomic
+def inbound_store_unreadable(*, mailbox: Mailbox, source_key: str, reason: str, raw: bytes = b"") -> tuple[InboundMessage, bool]:
+    """Keep, quarantined with the reason, a message that cannot be stored as read (or, with no
+    bytes, one the source would not hand over), so an agent sees it and the poll goes on."""
+    source_key = safe_line(source_key, 255)
+    existing = InboundMessage.objects.filter(mailbox=mailbox, source_key=source_key).first()
+    if existing is not None:
+        return existing, False
+    now = timezone.now()
+    message = InboundMessage(mailbox=mailbox, source_key=source_key, raw=bytes(raw), size=len(raw), received_at=now)
+    message.quarantine(at=now, reason=safe_text(reason))
+    message.save()
+    return message, True
+
+
+def _store(mailbox: Mailbox, raw: bytes, source_key: str) -> tuple[InboundMessage, bool]:
+    head = envelope(raw)
+    message_id = head.message_id[:255]
+    existing = _existing(mailbox, source_key, message_id)
+    if existing is not None and existing.source_key != source_key:
+        message_id = _note_duplicate(existing, message_id, raw) or message_id
+        existing = _existing(mailbox, source_key, message_id) if message_id != existing.message_id else existing
     if existing is not None:
         return existing, False
     now = timezone.now()
     message = InboundMessage(
-        mailbox=mailbox, source_key=source_key[:255], message_id=message_id, raw=raw, size=len(raw),
-        received_at=now, from_address=address, from_name=name, subject=subject, state=S.RECEIVED,
+        mailbox=mailbox, source_key=source_key, message_id=message_id, raw=raw, size=len(raw), received_at=now,
+        from_address=head.from_address[:254], from_name=head.from_name[:200], subject=head.subject[:255],
+        state=S.RECEIVED,
     )
     try:
         with transaction.atomic():
             message.save()
     except IntegrityError:  # a concurrent poll stored it first
-        existing = InboundMessage.objects.filter(mailbox=mailbox, source_key=source_key).first() or (
-            InboundMessage.objects.filter(mailbox=mailbox, message_id=message_id).first() if message_id else None
-        )
+        existing = _existing(mailbox, source_key, message_id)
         if existing is None:
             raise
         return existing, False
@@ -272,8 +210,9 @@ def _acquire(mailbox_id: int, now) -> bool:
 
 
 def _release(mailbox_id: int, error: str) -> None:
+    """End the poll: the lease is freed and its outcome recorded ("" after a poll that worked)."""
     Mailbox.objects.filter(pk=mailbox_id).update(
-        poll_lease_until=None, last_polled_at=timezone.now(), last_poll_error=error[:2000]
+        poll_lease_until=None, last_polled_at=timezone.now(), last_poll_error=safe_text(error)[:2000]
     )
 
 
@@ -300,10 +239,14 @@ def mailbox_poll(*, mailbox_id: int) -> int | None:
                 password=mailbox_password(mailbox), folder=mailbox.imap_folder,
                 cursor=(mailbox.imap_uidvalidity, mailbox.imap_last_uid), store=store, save_cursor=save_cursor,
                 batch=settings.INBOUND_MAIL_POLL_BATCH, timeout=settings.INBOUND_MAIL_IMAP_TIMEOUT,
+                unreadable=lambda key, reason: inbound_store_unreadable(mailbox=mailbox, source_key=key, reason=reason),
             )
     except SourceError as exc:
         error = str(exc)
         log.warning("mailbox %s: %s", mailbox.name, error)
+    except Exception as exc:  # noqa: BLE001  (recorded on the mailbox for the admin, the held-mail page, /healthz/)
+        error = f"The poll failed: {type(exc).__name__}: {_reason(exc)}"
+        raise
     finally:
         _release(mailbox_id, error)
     return handled
@@ -322,7 +265,10 @@ def _identify(address: str) -> Contact | Consumer | None:
 
 
 def _attach(message: InboundMessage, case: Case, parsed: ParsedMail, *, actor=None, sender=None) -> None:
-    """Each attachment through the cases attachment service; a refusal is recorded, the rest kept."""
+    """Each attachment through the cases attachment service (its size limit, sniffing and the
+    customer side's limits); a refusal is recorded, the rest kept. Files past
+    INBOUND_MAIL_MAX_ATTACHMENTS were never read. Refusals are counted in one work note on the
+    case, with their reasons (not one note per file)."""
     errors, kept = [], 0
     for item in parsed.attachments:
         upload = SimpleUploadedFile(item.filename, item.data, content_type=item.content_type)
@@ -331,7 +277,15 @@ def _attach(message: InboundMessage, case: Case, parsed: ParsedMail, *, actor=No
             kept += 1
         except _ERRORS as exc:
             errors.append({"name": item.filename, "reason": _reason(exc)})
-    message.attachment_errors, message.attachments_kept = errors, kept
+    errors += unread_refusals(parsed.unread, settings.INBOUND_MAIL_MAX_ATTACHMENTS)
+    message.attachment_errors, message.attachments_kept = kept_errors(errors), kept
+    if errors:
+        who = parsed.from_address or "an unknown sender"
+        case_services.case_work_note_add(actor=None, system=True, case=case, body=(
+            f"Not attached from the email of {who} (“{parsed.subject or '(no subject)'}”): {len(errors)} of "
+            f"{len(errors) + kept} file(s) refused: {refusal_summary(errors)}. They stay in the stored message "
+            f"(inbound message {message.pk})."
+        ))
 
 
 def _body(parsed: ParsedMail) -> str:
@@ -484,8 +438,13 @@ def _decide(message: InboundMessage, parsed: ParsedMail) -> tuple[str, str]:
 
 def _finish(message: InboundMessage, state: str, reason: str, notes: list[str]) -> None:
     now = timezone.now()
+    if DUPLICATE_MARK in message.message_id:
+        original = message.message_id.split(DUPLICATE_MARK, 1)[0]
+        notes = [*notes, f"an earlier message used its Message-ID <{original}> with different content; this one is "
+                         f"kept under <{message.message_id}>"]
     if notes:
         reason = f"{reason} Note: {'; '.join(notes)}."
+    reason = safe_text(reason)
     {
         S.PROCESSED: message.mark_processed, S.QUARANTINED: message.quarantine, S.IGNORED: message.ignore,
         S.HELD: message.hold,
@@ -508,20 +467,20 @@ def inbound_process(*, message_id: int) -> InboundMessage | None:
             _finish(message, S.QUARANTINED, f"The message is {message.size} bytes, over the limit of "
                     f"{settings.INBOUND_MAIL_MAX_BYTES} bytes (INBOUND_MAIL_MAX_BYTES).", [])
             return message
-        parsed = parse_message(bytes(message.raw))
-        message.attachment_list = attachment_summary(parsed.attachments)
         message.attempts += 1
-        message.from_address = parsed.from_address[:254] or message.from_address
-        message.from_name = parsed.from_name[:200] or message.from_name
-        message.subject = parsed.subject[:255] or message.subject
         try:
+            parsed = parse_message(bytes(message.raw))
+            message.attachment_list = attachment_summary(parsed.attachments)
+            message.from_address = parsed.from_address[:254] or message.from_address
+            message.from_name = parsed.from_name[:200] or message.from_name
+            message.subject = parsed.subject[:255] or message.subject
             with transaction.atomic():
                 state, reason = _decide(message, parsed)
                 _finish(message, state, reason, parsed.notes)
                 return message
         except Exception as exc:  # noqa: BLE001  (never dropped: kept, with the reason, for an agent)
             log.exception("inbound message %s could not be processed", message_id)
-            error = f"{type(exc).__name__}: {_reason(exc)}"
+            error = safe_line(f"{type(exc).__name__}: {_reason(exc)}", 1000)
     with transaction.atomic():
         message = _lock(message_id)
         if message is None or message.state != S.RECEIVED:
@@ -534,7 +493,9 @@ def inbound_process(*, message_id: int) -> InboundMessage | None:
 
 # --- interactions: their files reach the case created from them ---------------------------------
 def _refusal_note(interaction, refused: list[dict]) -> str:
-    lines = [f"- {row['name']} (from “{row['subject'] or '(no subject)'}”): {row['reason']}" for row in refused]
+    lines = [f"- {row['name']} (from “{row['subject'] or '(no subject)'}”): {row['reason']}" for row in refused[:20]]
+    if len(refused) > 20:
+        lines.append(f"- and {len(refused) - 20} more: {refusal_summary(refused[20:])}")
     return (f"Not attached from the email of {interaction.number}: {len(refused)} file(s) refused. "
             "They stay in the stored message.\n" + "\n".join(lines))
 
@@ -563,7 +524,8 @@ def inbound_attachments_to_case(*, actor, interaction, case: Case) -> tuple[int,
                 message.attachments_kept += 1
             except _ERRORS as exc:
                 errors.append({"name": item.filename, "reason": _reason(exc)})
-        message.attachment_errors = list(message.attachment_errors or []) + errors
+        errors += unread_refusals(parsed.unread, settings.INBOUND_MAIL_MAX_ATTACHMENTS)
+        message.attachment_errors = kept_errors(list(message.attachment_errors or []) + errors)
         message.attachment_list = attachment_summary(parsed.attachments)
         message.save(update_fields=["attachments_kept", "attachment_errors", "attachment_list"])
         refused += [{**row, "subject": message.subject} for row in errors]

@@ -41,6 +41,8 @@ class HeldMailView(WorkspaceMixin, TemplateView):
             "states": [(s.value, s.label) for s in selectors_mail.TRIAGE_STATES],
             "can_handle": permissions_mail.can_handle_inbound(self.request.user),
             "held": InboundState.HELD, "quarantined": InboundState.QUARANTINED,
+            "failing_mailboxes": selectors_mail.mailboxes_failing_for_user(user=self.request.user),
+            "stuck": selectors_mail.mail_stuck_count_for_user(user=self.request.user),
         }
 
 

@@ -159,6 +159,7 @@ def attachment_add(*, actor, case: Case, uploaded_file, customer_visible: bool =
         raise PermissionDenied("Only agents add internal attachments.")
     if kind == Actor.CUSTOMER:
         limits.limit_check_attachment(actor, case)
+        limits.limit_check_customer_attachments(case)
     if uploaded_file is None:
         raise ValidationError({"file": "Choose a file to attach."})
 

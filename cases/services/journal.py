@@ -81,11 +81,13 @@ def customer_reply_reopens(case: Case, actor) -> None:
 
 
 @transaction.atomic
-def case_work_note_add(*, actor, case: Case, body: str) -> CaseEvent:
-    """An internal work note: agents only, never shown to the customer side."""
+def case_work_note_add(*, actor, case: Case, body: str, system: bool = False) -> CaseEvent:
+    """An internal work note: agents only, never shown to the customer side. `system=True` (with
+    `actor=None`): the product itself notes something, e.g. files of an email it refused."""
     body = _body(body)
     case = case_lock_for_change(case, action="work-note")
-    permissions.require_can_work_case(actor)
+    if not (system and actor is None):
+        permissions.require_can_work_case(actor)
     entry = events.case_event_record(case=case, kind=EventKind.WORK_NOTE, actor=actor, body=body)
     case.version += 1
     case.save()

@@ -4,6 +4,12 @@ comments on one case in any 24 hours, and CONSUMER_MAX_ATTACHMENTS_PER_RECORD at
 case. They apply to consumers (B2C people with the consumer role) only: the reference names them
 consumer properties, and contacts of accounts are governed by their account's contract.
 
+One bound applies to the whole customer side, whoever writes (issue 14: a known contact's address
+mailed 2,000 files into one case): at most CUSTOMER_MAX_ATTACHMENTS_PER_CASE files from the
+customer side on one case (contacts, consumers, customer admins, partners, senders of inbound
+mail without a login; agents' files do not count). It is checked under the case's row lock, which
+`attachment_add` holds, so two uploads cannot both pass at the limit.
+
 Checked inside the services that create cases, comments and attachments, so the API, the portal
 and inbound email refuse the same thing the same way (`LimitExceeded`: 429). Rolling 24-hour
 windows (not calendar days, which would depend on a time zone).
@@ -18,15 +24,19 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from cases.choices import EventKind
 from cases.models import Case, CaseAttachment, CaseEvent
 from core.exceptions import LimitExceeded
 from users.models import User
-from users.roles import user_roles
+from users.roles import INTERNAL_ROLES, user_roles
 
-__all__ = ["limit_check_new_case", "limit_check_comment", "limit_check_attachment", "limits_apply_to"]
+__all__ = [
+    "limit_check_new_case", "limit_check_comment", "limit_check_attachment", "limit_check_customer_attachments",
+    "limits_apply_to",
+]
 
 DAY = timedelta(hours=24)
 
@@ -79,3 +89,18 @@ def limit_check_attachment(actor, case: Case) -> None:
     _serialize_per_person(actor)
     if CaseAttachment.objects.filter(case=case, uploaded_by=actor)[:limit].count() >= limit:
         raise LimitExceeded(f"{case.number} already has {limit} of your attachments, the most allowed.", limit=limit)
+
+
+def limit_check_customer_attachments(case: Case) -> None:
+    """The customer side's files on one case (see the module's doc). Call with the case locked."""
+    limit = settings.CUSTOMER_MAX_ATTACHMENTS_PER_CASE
+    if not limit:
+        return
+    internal = User.objects.filter(Q(is_superuser=True) | Q(groups__name__in=INTERNAL_ROLES)).values("pk")
+    customer_side = CaseAttachment.objects.filter(case=case).exclude(uploaded_by__in=internal)
+    if customer_side[:limit].count() >= limit:
+        raise LimitExceeded(
+            f"{case.number} already has {limit} files from the customer side, the most allowed. "
+            "Send a link, or ask the agent to remove some.",
+            limit=limit,
+        )

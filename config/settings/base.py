@@ -285,6 +285,9 @@ PORTAL_RATE_WINDOW_SECONDS = env.int("PORTAL_RATE_WINDOW_SECONDS", default=3600)
 CONSUMER_MAX_NEW_CASES_DAILY = env.int("CONSUMER_MAX_NEW_CASES_DAILY", default=10)
 CONSUMER_MAX_COMMENTS_PER_CASE_DAILY = env.int("CONSUMER_MAX_COMMENTS_PER_CASE_DAILY", default=25)
 CONSUMER_MAX_ATTACHMENTS_PER_RECORD = env.int("CONSUMER_MAX_ATTACHMENTS_PER_RECORD", default=5)
+# Files the customer side (contacts, consumers, partners, senders of inbound mail) may add to one
+# case in all (agents' files do not count); 0 = no bound.
+CUSTOMER_MAX_ATTACHMENTS_PER_CASE = env.int("CUSTOMER_MAX_ATTACHMENTS_PER_CASE", default=100)
 # Routing: seconds an agent has to accept or reject an offered case before it goes to the next agent.
 ROUTING_OFFER_TIMEOUT_SECONDS = env.int("ROUTING_OFFER_TIMEOUT_SECONDS", default=120)
 # Auto-close of resolved cases (reference 2.2; cases.services.autoclose). On by default here,
@@ -334,6 +337,17 @@ INBOUND_MAIL_POLL_LEASE_SECONDS = env.int("INBOUND_MAIL_POLL_LEASE_SECONDS", def
 INBOUND_MAIL_DEMO_MAILDIR = Path(env("INBOUND_MAIL_DEMO_MAILDIR", default=str(BASE_DIR / "var" / "mail" / "demo-support")))
 # IMAP connection timeout, seconds.
 INBOUND_MAIL_IMAP_TIMEOUT = env.int("INBOUND_MAIL_IMAP_TIMEOUT", default=60)
+# Bounds on one inbound message, so that no message holds the worker for long (issue 14): a
+# message with more MIME parts, nested deeper, or with a header (of the message or of a part)
+# longer than these is quarantined unread; at most INBOUND_MAIL_MAX_ATTACHMENTS files of one
+# message are read and attached (the rest are refused, counted in one work note on the case).
+INBOUND_MAIL_MAX_PARTS = env.int("INBOUND_MAIL_MAX_PARTS", default=5000)
+INBOUND_MAIL_MAX_DEPTH = env.int("INBOUND_MAIL_MAX_DEPTH", default=20)
+INBOUND_MAIL_MAX_HEADER_BYTES = env.int("INBOUND_MAIL_MAX_HEADER_BYTES", default=16 * 1024)
+INBOUND_MAIL_MAX_ATTACHMENTS = env.int("INBOUND_MAIL_MAX_ATTACHMENTS", default=20)
+# /healthz/ reports mail as "failing" when a mailbox's last poll failed, or when a message is
+# still waiting to be processed this many seconds after it was stored.
+INBOUND_MAIL_STUCK_AFTER_SECONDS = env.int("INBOUND_MAIL_STUCK_AFTER_SECONDS", default=900)
 # Seconds without a worker heartbeat after which /healthz/ reports the worker as missing.
 WORKER_HEARTBEAT_STALE_AFTER = env.int("WORKER_HEARTBEAT_STALE_AFTER", default=180)
 

@@ -65,6 +65,7 @@ def imap_fetch(
     save_cursor: Callable[[int, int], object],
     batch: int,
     timeout: int = 60,
+    unreadable: Callable[[str, str], object] | None = None,
 ) -> int:
     """Fetch new messages from one IMAP folder; returns how many were handed to `store`.
     `cursor` is (UIDVALIDITY, last UID) from the previous poll."""
@@ -91,6 +92,15 @@ def imap_fetch(
         handled = 0
         for uid in uids:
             typ, data = conn.uid("FETCH", str(uid), "(BODY.PEEK[])")  # PEEK: not marked seen yet
+            if typ != "OK" and unreadable is not None:
+                # One message the server will not hand over must not stop the ones after it: it is
+                # recorded (quarantined, with the server's answer) and stays unread on the server.
+                detail = b" ".join(d for d in (data or []) if isinstance(d, bytes)).decode("utf-8", "replace")
+                unreadable(f"imap:{uidvalidity}:{uid}", f"The IMAP server refused to hand over UID {uid}: "
+                                                        f"{detail or typ}. It stays unread on the server.")
+                save_cursor(uidvalidity, uid)
+                handled += 1
+                continue
             _check(typ, data, f"FETCH {uid}")
             raw = _raw_of(data)
             if raw is None:
@@ -117,7 +127,7 @@ def maildir_fetch(*, path: str, store: Store, batch: int) -> int:
         raise SourceError(f"{path or '(no path)'} is not a maildir (no new/ directory).")
     box = mailbox_lib.Maildir(path, factory=None, create=False)
     new_dir, cur_dir = os.path.join(path, "new"), os.path.join(path, "cur")
-    handled = 0
+    handled, unread = 0, []
     for name in sorted(os.listdir(new_dir)):
         if name.startswith(".") or handled >= batch:
             continue
@@ -126,8 +136,14 @@ def maildir_fetch(*, path: str, store: Store, batch: int) -> int:
             raw = box.get_bytes(key)
         except KeyError:
             continue  # taken by another reader meanwhile
+        except OSError as exc:  # unreadable file (permissions): the others are still read
+            unread.append(f"{name}: {exc.strerror or exc}")
+            continue
         store(raw, f"maildir:{key}")
         os.makedirs(cur_dir, exist_ok=True)
         os.replace(os.path.join(new_dir, name), os.path.join(cur_dir, f"{key}:2,S"))
         handled += 1
+    if unread:
+        raise SourceError(f"{len(unread)} message file(s) in new/ could not be read and were left there "
+                          f"({handled} other(s) stored): " + "; ".join(unread[:5]))
     return handled

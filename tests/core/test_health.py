@@ -10,7 +10,10 @@ pytestmark = pytest.mark.django_db
 
 def test_healthz_reports_missing_worker_before_any_heartbeat(client):
     body = client.get("/healthz/").json()
-    assert body == {"database": "ok", "worker": "missing", "worker_last_seen": None}
+    assert body == {
+        "database": "ok", "worker": "missing", "worker_last_seen": None,
+        "mail": {"status": "ok", "mailboxes_failing": 0, "messages_waiting": 0},
+    }
 
 
 def test_healthz_reports_worker_after_heartbeat(client):
@@ -31,4 +34,4 @@ def test_check_worker_fails_clearly_without_a_worker(mocker):
 def test_healthz_is_open_to_everyone_and_reveals_no_data(persona, expected, client_as, world):
     response = client_as(persona).get("/healthz/")
     assert_status(response, expected)
-    assert set(response.json()) == {"database", "worker", "worker_last_seen"}
+    assert set(response.json()) == {"database", "worker", "worker_last_seen", "mail"}

@@ -25,6 +25,7 @@ class FakeImap:
         self.messages, self.uidvalidity, self.password = dict(messages), uidvalidity, password
         self.seen: set[int] = set()
         self.log: list[str] = []
+        self.refused: set[int] = set()  # UIDs whose FETCH the server answers NO
 
 
 class _Handler(socketserver.StreamRequestHandler):
@@ -74,6 +75,9 @@ class _Handler(socketserver.StreamRequestHandler):
             self.send(f"{tag} OK search done")
         elif sub == "FETCH":
             uid = int(args.split(" ", 1)[0])
+            if uid in box.refused:
+                self.send(f"{tag} NO [SERVERBUG] message cannot be read")
+                return
             raw = box.messages[uid]
             self.send(f"* 1 FETCH (UID {uid} BODY[] {{{len(raw)}}}".encode() + b"\r\n" + raw + b")")
             self.send(f"{tag} OK fetch done")
@@ -257,3 +261,17 @@ def test_the_processing_task_is_idempotent(mailbox, media):
     assert tasks_mail.process_inbound_message_task(message_id=message.pk) == "ignored"
     assert tasks_mail.process_inbound_message_task(message_id=message.pk) == "ignored"
     assert tasks_mail.process_inbound_message_task(message_id=999999) is None
+
+
+def test_imap_message_the_server_will_not_hand_over_does_not_block_the_ones_after_it(fake_imap, media):
+    box, port = fake_imap({3: corpus("forwarded.eml"), 4: corpus("latin1.eml")})
+    box.refused.add(3)
+    mailbox = _imap_mailbox(port)
+    assert services_mail.mailbox_poll(mailbox_id=mailbox.pk) == 2
+    refused = InboundMessage.objects.get(source_key="imap:7:3")
+    assert refused.state == "quarantined" and "refused to hand over UID 3" in refused.reason
+    assert "cannot be read" in refused.reason and "stays unread on the server" in refused.reason
+    assert InboundMessage.objects.get(source_key="imap:7:4").message_id == "latin1-0001@acme.example"
+    assert box.seen == {4}
+    mailbox.refresh_from_db()
+    assert mailbox.imap_last_uid == 4 and mailbox.last_poll_error == ""
