@@ -29,6 +29,30 @@ from users.roles import user_roles
 VIEW = "view_case"
 
 
+# --- fields by reader (docs/architecture.md "Fields by persona") ---------------------------------
+# The one map of what the customer side may read and write of a case. The API's answers drop the
+# hidden fields (cases.api.serializers), its filters, orderings and searches refuse them
+# (core.api.filters, through each view's `hidden_fields`), and `case_create` refuses any field
+# outside CASE_FIELDS_CUSTOMERS_SET. The case type's own fields follow `CaseTypeField.customer_visible`.
+CASE_FIELDS_HIDDEN_FROM_CUSTOMERS = frozenset({
+    "assignment_group", "needs_attention", "reassignment_count", "major_case_state", "state_category",
+    "sla_due", "made_sla", "auto_close", "entitlement_override_reason", "entitlement_warning",
+})
+# What a customer may give when opening a case (reference 3.1, "Create Product Case"; decisions in
+# docs/architecture.md): no priority or impact (the agents' triage; the customer says how urgent it
+# is), no channel (the interface sets it: self-service is web), nothing internal.
+CASE_FIELDS_CUSTOMERS_SET = frozenset({
+    "short_description", "description", "category", "urgency", "case_type", "contact", "product", "asset",
+    "sold_product", "install_base_item", "service_definition", "extra",
+})
+CUSTOMER_CHANNEL = "web"  # every case the customer side opens itself: the portal and the API are self-service
+
+
+def case_fields_hidden_from(user) -> frozenset[str]:
+    """The case fields this reader never gets, and so can neither filter, order nor search by."""
+    return frozenset() if is_internal(user) else CASE_FIELDS_HIDDEN_FROM_CUSTOMERS
+
+
 def grant_case_party(user, case: Case) -> None:
     assign_perm(f"cases.{VIEW}", user, case)
 

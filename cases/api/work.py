@@ -8,7 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from cases import selectors, selectors_work, services
+from cases import permissions_work, selectors, selectors_work, services
 from cases.models import CaseLine, CaseTask
 from cases.models.work import LineResolutionCode
 from catalog import selectors as catalog_selectors
@@ -37,7 +37,7 @@ TASK_READ_ONLY = [
     "id", "number", "state", "account", "contact", "consumer", "opened_at", "opened_by", "closed_at", "closed_by",
     "created_at", "updated_at",
 ]
-TASK_INTERNAL = {"assignment_group", "assigned_to", "opened_by", "closed_by"}
+TASK_INTERNAL = permissions_work.TASK_FIELDS_HIDDEN_FROM_CUSTOMERS
 
 
 class CaseTaskSerializer(serializers.ModelSerializer):
@@ -126,7 +126,7 @@ class CaseLineSerializer(serializers.ModelSerializer):
     def to_representation(self, line):
         data = super().to_representation(line)
         if not _internal(self.context):
-            for name in ("assigned_to", "opened_by", "resolved_by"):
+            for name in permissions_work.LINE_FIELDS_HIDDEN_FROM_CUSTOMERS:
                 data.pop(name, None)
         return data
 
@@ -168,6 +168,9 @@ class CaseTaskViewSet(ScopedServiceViewSet):
     search_fields = ["number", "short_description"]
     ordering_fields = ["updated_at", "opened_at", "priority", "number"]
     ordering = ["-updated_at"]
+
+    def hidden_fields(self):
+        return permissions_work.case_task_fields_hidden_from(self.request.user)
 
     def _answer(self, task):
         task = self.get_queryset().get(pk=task.pk)
@@ -212,6 +215,9 @@ class CaseLineViewSet(ScopedServiceViewSet):
     search_fields = ["number", "short_description"]
     ordering_fields = ["updated_at", "opened_at", "priority", "number"]
     ordering = ["number"]
+
+    def hidden_fields(self):
+        return permissions_work.case_line_fields_hidden_from(self.request.user)
 
     def perform_update(self, serializer):
         _no_draft_on_update(serializer.validated_data)
@@ -310,6 +316,9 @@ class CaseTasksView(_CaseChildrenView):
     serializer_class = CaseTaskNestedSerializer
     ordering = ["-updated_at"]
 
+    def hidden_fields(self):
+        return permissions_work.case_task_fields_hidden_from(self.request.user)
+
 
 class CaseLinesView(_CaseChildrenView):
     selector = selectors_work.case_line_list_for_user
@@ -317,3 +326,6 @@ class CaseLinesView(_CaseChildrenView):
     create_permission = "cases.add_caseline"
     serializer_class = CaseLineNestedSerializer
     ordering = ["number"]
+
+    def hidden_fields(self):
+        return permissions_work.case_line_fields_hidden_from(self.request.user)
