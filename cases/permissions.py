@@ -53,6 +53,17 @@ def case_fields_hidden_from(user) -> frozenset[str]:
     return frozenset() if is_internal(user) else CASE_FIELDS_HIDDEN_FROM_CUSTOMERS
 
 
+def case_type_fields_for(user, case_type: CaseType | None) -> list:
+    """The case type's own fields this person reads and writes: all of them for agents and trusted
+    callers (`user` None), the customer-visible ones for the customer side."""
+    if case_type is None:
+        return []
+    fields = list(case_type.fields.all())
+    if user is None or is_internal(user):
+        return fields
+    return [f for f in fields if f.customer_visible]
+
+
 def grant_case_party(user, case: Case) -> None:
     assign_perm(f"cases.{VIEW}", user, case)
 
