@@ -53,6 +53,13 @@ def case_fields_hidden_from(user) -> frozenset[str]:
     return frozenset() if is_internal(user) else CASE_FIELDS_HIDDEN_FROM_CUSTOMERS
 
 
+def can_read_survey_comment(user, survey) -> bool:
+    """The survey's comment is feedback to the service organisation (docs/architecture.md "Portal:
+    ... survey"): agents read it, and the person who wrote it; the case's other readers on the
+    customer side (colleagues, customer admins, partners) get the rating only."""
+    return is_internal(user) or (survey.respondent_id is not None and survey.respondent_id == getattr(user, "pk", None))
+
+
 def case_type_fields_for(user, case_type: CaseType | None) -> list:
     """The case type's own fields this person reads and writes: all of them for agents and trusted
     callers (`user` None), the customer-visible ones for the customer side."""
