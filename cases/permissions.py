@@ -29,6 +29,48 @@ from users.roles import user_roles
 VIEW = "view_case"
 
 
+# --- fields by reader (docs/architecture.md "Fields by persona") ---------------------------------
+# The one map of what the customer side may read and write of a case. The API's answers drop the
+# hidden fields (cases.api.serializers), its filters, orderings and searches refuse them
+# (core.api.filters, through each view's `hidden_fields`), and `case_create` refuses any field
+# outside CASE_FIELDS_CUSTOMERS_SET. The case type's own fields follow `CaseTypeField.customer_visible`.
+CASE_FIELDS_HIDDEN_FROM_CUSTOMERS = frozenset({
+    "assignment_group", "needs_attention", "reassignment_count", "major_case_state", "state_category",
+    "sla_due", "made_sla", "auto_close", "entitlement_override_reason", "entitlement_warning",
+})
+# What a customer may give when opening a case (reference 3.1, "Create Product Case"; decisions in
+# docs/architecture.md): no priority or impact (the agents' triage; the customer says how urgent it
+# is), no channel (the interface sets it: self-service is web), nothing internal.
+CASE_FIELDS_CUSTOMERS_SET = frozenset({
+    "short_description", "description", "category", "urgency", "case_type", "contact", "product", "asset",
+    "sold_product", "install_base_item", "service_definition", "extra",
+})
+CUSTOMER_CHANNEL = "web"  # every case the customer side opens itself: the portal and the API are self-service
+
+
+def case_fields_hidden_from(user) -> frozenset[str]:
+    """The case fields this reader never gets, and so can neither filter, order nor search by."""
+    return frozenset() if is_internal(user) else CASE_FIELDS_HIDDEN_FROM_CUSTOMERS
+
+
+def can_read_survey_comment(user, survey) -> bool:
+    """The survey's comment is feedback to the service organisation (docs/architecture.md "Portal:
+    ... survey"): agents read it, and the person who wrote it; the case's other readers on the
+    customer side (colleagues, customer admins, partners) get the rating only."""
+    return is_internal(user) or (survey.respondent_id is not None and survey.respondent_id == getattr(user, "pk", None))
+
+
+def case_type_fields_for(user, case_type: CaseType | None) -> list:
+    """The case type's own fields this person reads and writes: all of them for agents and trusted
+    callers (`user` None), the customer-visible ones for the customer side."""
+    if case_type is None:
+        return []
+    fields = list(case_type.fields.all())
+    if user is None or is_internal(user):
+        return fields
+    return [f for f in fields if f.customer_visible]
+
+
 def grant_case_party(user, case: Case) -> None:
     assign_perm(f"cases.{VIEW}", user, case)
 

@@ -18,6 +18,14 @@ from users.permissions import is_internal
 
 VIEW_ALL = "cases.view_escalation"
 
+# All the customer side reads of an escalation (reference 3.3: that the case is escalated, not why
+# or by whom); the API's answers, filters and orderings follow it.
+ESCALATION_FIELDS_FOR_CUSTOMERS = frozenset({"id", "number", "case", "state", "requested_at", "updated_at"})
+
+
+def escalation_fields_hidden_from(user, all_fields) -> frozenset[str]:
+    return frozenset() if is_internal(user) else frozenset(all_fields) - ESCALATION_FIELDS_FOR_CUSTOMERS
+
 
 def can_request_case_escalation(user, case: Case) -> bool:
     if not user or not user.is_authenticated:

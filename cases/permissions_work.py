@@ -19,6 +19,19 @@ from users.permissions import is_internal
 
 VIEW_ALL = "cases.view_all_cases"
 
+# What the customer side never reads of a task or a line; the API's answers drop these, and its
+# filters and orderings refuse them (core.api.filters, through the views' `hidden_fields`).
+TASK_FIELDS_HIDDEN_FROM_CUSTOMERS = frozenset({"assignment_group", "assigned_to", "opened_by", "closed_by"})
+LINE_FIELDS_HIDDEN_FROM_CUSTOMERS = frozenset({"assigned_to", "opened_by", "resolved_by"})
+
+
+def case_task_fields_hidden_from(user) -> frozenset[str]:
+    return frozenset() if is_internal(user) else TASK_FIELDS_HIDDEN_FROM_CUSTOMERS
+
+
+def case_line_fields_hidden_from(user) -> frozenset[str]:
+    return frozenset() if is_internal(user) else LINE_FIELDS_HIDDEN_FROM_CUSTOMERS
+
 
 def task_routed_q(user) -> Q:
     """Tasks routed to this user: assigned to them, to one of their groups, or opened by them."""

@@ -1,12 +1,18 @@
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from cases import permissions
-from cases.models import Case, CaseEvent, CaseType, Lifecycle, LifecycleTransition
+from cases.models import Case, CaseEvent, CaseType, CaseTypeField, Lifecycle, LifecycleTransition
 from core.refcache import Reference
+from users.permissions import is_internal
 
 
 def case_type_list_for_user(*, user) -> QuerySet[CaseType]:
-    qs = CaseType.objects.select_related("lifecycle").prefetch_related("service_definitions", "fields")
+    """Case types with their own fields: every field for agents, the customer-visible ones for the
+    customer side (an internal field is not there for it, as on the case: cases.permissions)."""
+    fields = CaseTypeField.objects.all()
+    if not is_internal(user):
+        fields = fields.filter(customer_visible=True)
+    qs = CaseType.objects.select_related("lifecycle").prefetch_related("service_definitions", Prefetch("fields", fields))
     return qs if user.has_perm("cases.view_casetype") else qs.filter(active=True)
 
 

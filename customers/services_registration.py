@@ -15,7 +15,6 @@ in the same transaction, so a message is retried like any other and never lost.
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from core.exceptions import Conflict
@@ -50,8 +49,8 @@ def _mail(*, event: str, template: str, context: dict, to_address: str, recipien
         "registrations_url": f"{settings.SITE_URL}{PORTAL_REGISTRATIONS_PATH}",
         **context,
     }
-    subject = " ".join(render_to_string(f"customers/mail/{template}_subject.txt", context).split())
-    body = render_to_string(f"customers/mail/{template}.txt", context)
+    subject = notification_services.render_text_file(f"customers/mail/{template}_subject.txt", context, one_line=True)
+    body = notification_services.render_text_file(f"customers/mail/{template}.txt", context)
     notification_services.notification_enqueue(
         event=event, subject=subject, body=body, recipient=recipient, to_address=to_address,
         dedupe_key=dedupe_key, related=related,

@@ -15,7 +15,7 @@ import re
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.template import Context, Engine, Library, TemplateSyntaxError
+from django.template import Context, Engine, Library, TemplateSyntaxError, engines
 from django.template import defaultfilters, defaulttags
 
 _REFUSED_TAGS = {"debug", "load", "url", "csrf_token", "include", "extends", "block", "resetcycle"}
@@ -71,6 +71,15 @@ def _one_line(text: str) -> str:
 def _tidy_body(text: str) -> str:
     lines = [line.rstrip() for line in text.strip().splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)) + "\n"
+
+
+def render_text_file(template_name: str, context: dict, *, one_line: bool = False) -> str:
+    """A plain-text mail template of the project (`customers/mail/*.txt`, the password reset mail)
+    rendered without HTML escaping, whatever the file says: a subject or a text body is not HTML,
+    so `O'Brien` stays `O'Brien` (never `O&#x27;Brien`). `one_line`: a subject, whitespace folded."""
+    template = engines["django"].engine.get_template(template_name)
+    text = template.render(Context(context, autoescape=False))
+    return " ".join(text.split()) if one_line else text
 
 
 def render(subject: str, body: str, context: dict) -> tuple[str, str]:

@@ -4,7 +4,6 @@ through the notifications outbox (retried like every other message)."""
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
-from django.template.loader import render_to_string
 
 from customers.selectors_portal import branding_active
 from notifications import services as notification_services
@@ -29,8 +28,8 @@ class PortalPasswordResetForm(PasswordResetForm):
 
     def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email,
                   html_email_template_name=None):
-        subject = " ".join(render_to_string(subject_template_name, context).split())
-        body = render_to_string(email_template_name, context)
+        subject = notification_services.render_text_file(subject_template_name, context, one_line=True)
+        body = notification_services.render_text_file(email_template_name, context)
         notification_services.notification_enqueue(
             event="account.password_reset", subject=subject, body=body, recipient=context["user"], to_address=to_email,
         )

@@ -35,14 +35,16 @@ DOWNLOAD_HEADERS = {
 
 
 def attachment_file_response(attachment: CaseAttachment) -> FileResponse:
-    """The file, streamed, as a download of its sniffed type under its sanitised name. Shared by
-    the API and the admin."""
+    """The file, streamed, as a download of its sniffed type under its sanitised name with that
+    type's extension (`services.attachment_download_name`). Shared by the API (which the workspace's
+    and the portal's links use) and the admin."""
     try:
         handle = attachment.file.open("rb")
     except FileNotFoundError:
         raise Http404("The file is missing from storage.") from None
     response = FileResponse(
-        handle, as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type
+        handle, as_attachment=True, content_type=attachment.content_type,
+        filename=services.attachment_download_name(attachment.original_name, attachment.content_type),
     )
     for name, value in DOWNLOAD_HEADERS.items():
         response[name] = value

@@ -10,7 +10,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cases import selectors, selectors_escalations
+from cases import permissions_escalations, selectors, selectors_escalations
 from cases.api import serializers as case_serializers
 from cases.models import CaseBlocker, CaseTimeEntry, Escalation
 from cases.models.escalations import EscalationReason, EscalationSeverity, EscalationTrend
@@ -43,7 +43,7 @@ def _users(**kwargs):
 
 
 # --- serializers ---------------------------------------------------------------------------------
-CUSTOMER_FIELDS = {"id", "number", "case", "state", "requested_at", "updated_at"}
+CUSTOMER_FIELDS = permissions_escalations.ESCALATION_FIELDS_FOR_CUSTOMERS
 
 
 class EscalationSerializer(serializers.ModelSerializer):
@@ -185,6 +185,11 @@ class EscalationViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retrie
     def get_queryset(self):
         qs = super().get_queryset()
         return qs.prefetch_related("watch_list", "approvers") if _internal({"request": self.request}) else qs
+
+    def hidden_fields(self):
+        return permissions_escalations.escalation_fields_hidden_from(
+            self.request.user, EscalationSerializer.Meta.fields
+        )
 
     def _answer(self, escalation, code=status.HTTP_200_OK):
         escalation = self.get_queryset().get(pk=escalation.pk)

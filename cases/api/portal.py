@@ -16,7 +16,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cases import selectors, services
+from cases import permissions, selectors, services
 from cases.api.serializers import CaseDetailSerializer
 from cases.models import CaseSurvey
 from catalog import selectors as catalog_selectors
@@ -89,22 +89,34 @@ class CaseSurveySerializer(StrictModelSerializer):
         extra_kwargs = {"rating": {"min_value": 1, "max_value": 5}}
 
 
+class CaseSurveyOutputSerializer(CaseSurveySerializer):
+    comment = serializers.SerializerMethodField(
+        help_text="Agents and the respondent: the comment. Other readers on the customer side: null.",
+    )
+
+    class Meta(CaseSurveySerializer.Meta):
+        read_only_fields = CaseSurveySerializer.Meta.fields
+
+    def get_comment(self, survey) -> str | None:
+        return survey.comment if permissions.can_read_survey_comment(self.context["request"].user, survey) else None
+
+
 class CaseSurveyView(APIView):
-    @extend_schema(responses=CaseSurveySerializer, operation_id="cases_survey_read")
+    @extend_schema(responses=CaseSurveyOutputSerializer, operation_id="cases_survey_read")
     def get(self, request, pk: str):
         case = _case_for(request, pk)
         survey = selectors.case_survey_for_user(user=request.user, case=case)
         if survey is None:
             raise Http404("The survey has not been answered.")
-        return Response(CaseSurveySerializer(survey).data)
+        return Response(CaseSurveyOutputSerializer(survey, context={"request": request}).data)
 
-    @extend_schema(request=CaseSurveySerializer, responses={201: CaseSurveySerializer}, operation_id="cases_survey_answer")
+    @extend_schema(request=CaseSurveySerializer, responses={201: CaseSurveyOutputSerializer}, operation_id="cases_survey_answer")
     def post(self, request, pk: str):
         case = _case_for(request, pk)
         data = CaseSurveySerializer(data=request.data)
         data.is_valid(raise_exception=True)
         survey = services.case_survey_submit(actor=request.user, case=case, **data.validated_data)
-        return Response(CaseSurveySerializer(survey).data, status=status.HTTP_201_CREATED)
+        return Response(CaseSurveyOutputSerializer(survey, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 
 def _case_for(request, pk: str):

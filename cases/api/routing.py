@@ -76,6 +76,7 @@ class CaseOfferViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retriev
     filterset_fields = ["case", "assignment_group"]
     ordering_fields = ["offered_at", "expires_at"]
     ordering = ["expires_at", "id"]
+    query_params_known = ("state", "agent")  # read below, besides the filters
 
     def get_queryset(self):
         qs = super().get_queryset()

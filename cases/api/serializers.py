@@ -36,6 +36,7 @@ class CaseTypeSerializer(StrictModelSerializer):
 from cases.api.escalation_summary import escalation_field, escalation_summary  # noqa: E402
 from cases.services.entitlements import entitlement_warning  # noqa: E402
 from catalog import selectors as catalog_selectors  # noqa: E402
+from cases import permissions as case_permissions  # noqa: E402
 from cases import selectors as case_selectors  # noqa: E402
 from cases.choices import ResolutionCode  # noqa: E402
 from cases.models import Case, CaseEvent  # noqa: E402
@@ -52,10 +53,7 @@ CASE_FIELDS = [
     "created_at", "updated_at", "state_category", "version", "reassignment_count", "install_base_item", "extra",
     "sla_due", "made_sla", "auto_close", "entitlement_override_reason", "entitlement_warning", "escalation",
 ]
-CUSTOMER_HIDDEN = {
-    "assignment_group", "needs_attention", "reassignment_count", "major_case_state", "state_category",
-    "sla_due", "made_sla", "auto_close", "entitlement_override_reason", "entitlement_warning",
-}
+CUSTOMER_HIDDEN = case_permissions.CASE_FIELDS_HIDDEN_FROM_CUSTOMERS  # the one map: cases.permissions
 
 
 class CaseSerializer(FastReadMixin, serializers.ModelSerializer):

@@ -59,6 +59,9 @@ class CaseViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMode
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "internal": is_internal(self.request.user)}
 
+    def hidden_fields(self):
+        return permissions.case_fields_hidden_from(self.request.user)
+
     def get_serializer_class(self):
         return s.CaseDetailSerializer if self.action == "retrieve" else s.CaseSerializer
 

@@ -8,7 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from cases import selectors, selectors_work, services
+from cases import permissions_work, selectors, selectors_work, services
 from cases.models import CaseLine, CaseTask
 from cases.models.work import LineResolutionCode
 from catalog import selectors as catalog_selectors
@@ -38,7 +38,7 @@ TASK_READ_ONLY = [
     "id", "number", "state", "account", "contact", "consumer", "opened_at", "opened_by", "closed_at", "closed_by",
     "created_at", "updated_at",
 ]
-TASK_INTERNAL = {"assignment_group", "assigned_to", "opened_by", "closed_by"}
+TASK_INTERNAL = permissions_work.TASK_FIELDS_HIDDEN_FROM_CUSTOMERS
 
 
 class CaseTaskSerializer(StrictModelSerializer):
@@ -86,7 +86,7 @@ class CaseTaskCancelInputSerializer(StrictSerializer):
     reason = serializers.CharField(required=False, allow_blank=True)
 
 
-LINE_INTERNAL = {"assigned_to", "opened_by", "resolved_by"}
+LINE_INTERNAL = permissions_work.LINE_FIELDS_HIDDEN_FROM_CUSTOMERS
 LINE_READ_ONLY = [
     "id", "number", "state", "account", "contact", "resolution_code", "resolution_notes", "opened_at",
     "opened_by", "resolved_at", "resolved_by", "created_at", "updated_at",
@@ -126,7 +126,7 @@ class CaseLineSerializer(StrictModelSerializer):
     def to_representation(self, line):
         data = super().to_representation(line)
         if not _internal(self.context):
-            for name in LINE_INTERNAL:
+            for name in permissions_work.LINE_FIELDS_HIDDEN_FROM_CUSTOMERS:
                 data.pop(name, None)
         return data
 
@@ -168,6 +168,9 @@ class CaseTaskViewSet(ScopedServiceViewSet):
     search_fields = ["number", "short_description"]
     ordering_fields = ["updated_at", "opened_at", "priority", "number"]
     ordering = ["-updated_at"]
+
+    def hidden_fields(self):
+        return permissions_work.case_task_fields_hidden_from(self.request.user)
 
     def _answer(self, task):
         task = self.get_queryset().get(pk=task.pk)
@@ -212,6 +215,9 @@ class CaseLineViewSet(ScopedServiceViewSet):
     search_fields = ["number", "short_description"]
     ordering_fields = ["updated_at", "opened_at", "priority", "number"]
     ordering = ["number"]
+
+    def hidden_fields(self):
+        return permissions_work.case_line_fields_hidden_from(self.request.user)
 
     def perform_update(self, serializer):
         _no_draft_on_update(serializer.validated_data)
@@ -314,6 +320,9 @@ class CaseTasksView(_CaseChildrenView):
     serializer_class = CaseTaskNestedSerializer
     ordering = ["-updated_at"]
 
+    def hidden_fields(self):
+        return permissions_work.case_task_fields_hidden_from(self.request.user)
+
 
 @extend_schema_view(
     get=extend_schema(responses=CaseLineNestedSerializer(many=True)),
@@ -325,3 +334,6 @@ class CaseLinesView(_CaseChildrenView):
     create_permission = "cases.add_caseline"
     serializer_class = CaseLineNestedSerializer
     ordering = ["number"]
+
+    def hidden_fields(self):
+        return permissions_work.case_line_fields_hidden_from(self.request.user)

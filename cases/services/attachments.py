@@ -5,6 +5,7 @@ Nothing reaches storage before every check has passed, and a failed database wri
 stored file again."""
 import hashlib
 import json
+import mimetypes
 import os
 import unicodedata
 import zipfile
@@ -22,7 +23,10 @@ from cases.services import limits
 from cases.services.cases import case_lock_for_change
 from core.exceptions import FileTooLarge, UnsupportedFileType
 
-__all__ = ["attachment_add", "attachment_clean_name", "attachment_sniff_type", "attachment_sweep_orphans"]
+__all__ = [
+    "attachment_add", "attachment_clean_name", "attachment_download_name", "attachment_sniff_type",
+    "attachment_sweep_orphans",
+]
 
 NAME_MAX = 255
 OCTET_STREAM = "application/octet-stream"
@@ -129,6 +133,28 @@ def attachment_clean_name(name: str) -> str:
         ext = ext[:16]
         name = stem[: NAME_MAX - len(ext)] + ext
     return name
+
+
+# The extensions of every type the sniffer answers; the first is the one a download gets.
+_EXTENSIONS = {
+    "application/pdf": (".pdf",), "image/png": (".png",), "image/jpeg": (".jpg", ".jpeg"), "image/gif": (".gif",),
+    "image/webp": (".webp",), _OOXML["word/"]: (".docx",), _OOXML["xl/"]: (".xlsx",), _OOXML["ppt/"]: (".pptx",),
+    "application/zip": (".zip",), "text/plain": (".txt", ".text", ".log"), "text/csv": (".csv",),
+    "application/json": (".json",), "text/xml": (".xml",), "image/svg+xml": (".svg",), "text/html": (".html", ".htm"),
+    OCTET_STREAM: (".bin",),
+}
+
+
+def attachment_download_name(name: str, content_type: str) -> str:
+    """The name a download is saved under: the client's name with the extension of the type the
+    content was sniffed as, never the client's own (`evil.html` that is plain text downloads as
+    `evil.txt`, so the browser's and the desktop's idea of the file follow its content)."""
+    name = attachment_clean_name(name)
+    stem, ext = os.path.splitext(name)
+    allowed = _EXTENSIONS.get(content_type) or (mimetypes.guess_extension(content_type or "") or ".bin",)
+    if ext.lower() in allowed:
+        return name
+    return f"{stem or 'attachment'}{allowed[0]}"
 
 
 def _sha256(f) -> tuple[str, int]:

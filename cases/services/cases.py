@@ -48,10 +48,9 @@ AGENT_FIELDS = (
     "contract", "entitlement", "service_definition", "assignment_group", "assigned_to", "needs_attention",
     "parent", "extra", "resolution_code", "close_notes", "entitlement_override_reason", "auto_close",
 )
-CUSTOMER_CREATE_FIELDS = (
-    "short_description", "description", "category", "channel", "impact", "urgency", "case_type", "contact",
-    "product", "asset", "sold_product", "install_base_item", "service_definition", "extra",
-)
+# What the customer side may give when opening a case: the one map in cases.permissions, which the
+# API's answers and filters follow too (never a field hidden from customers).
+CUSTOMER_CREATE_FIELDS = tuple(sorted(permissions.CASE_FIELDS_CUSTOMERS_SET))
 
 
 def _lifecycle_for(case_type: CaseType | None) -> Lifecycle:
@@ -85,12 +84,14 @@ def _initial_state_for(case_type: CaseType | None) -> LifecycleState:
     return state
 
 
-def case_extra_clean(case_type: CaseType | None, extra: dict | None) -> dict:
-    """Validate and type the case type's extra fields; unknown names are refused."""
-    extra = dict(extra or {})
-    if not isinstance(extra, dict):
+def case_extra_clean(case_type: CaseType | None, extra: dict | None, *, actor=None) -> dict:
+    """Validate and type the case type's extra fields; unknown names are refused. For the customer
+    side (`actor` given and not internal) the type's internal fields do not exist: naming one is
+    refused like an unknown name, and they are not required of it (an agent fills them)."""
+    if extra is not None and not isinstance(extra, dict):
         raise ValidationError({"extra": "Give the extra fields as an object."})
-    fields = {f.name: f for f in case_type.fields.all()} if case_type else {}
+    extra = dict(extra or {})
+    fields = {f.name: f for f in permissions.case_type_fields_for(actor, case_type)}
     errors, cleaned = {}, {}
     for name in sorted(set(extra) - set(fields)):
         errors[f"extra.{name}"] = "This case type has no such field."
@@ -191,12 +192,14 @@ def case_create(*, actor, short_description: str, channel: str = "web", **fields
     refused = sorted(set(fields) - set(allowed))
     if refused:
         raise ValidationError({name: "You cannot set this field." for name in refused})
+    if customer and channel != permissions.CUSTOMER_CHANNEL:
+        raise ValidationError({"channel": "Cases you open yourself come in through the web channel; you cannot set it."})
     if customer:
         fields = _customer_party(actor, fields)
     case_type = fields.get("case_type")
     initial = _initial_state_for(case_type)
     lifecycle = initial.lifecycle
-    extra = case_extra_clean(case_type, fields.pop("extra", None))
+    extra = case_extra_clean(case_type, fields.pop("extra", None), actor=actor)
     case = Case(
         short_description=short_description,
         channel=channel,
@@ -278,7 +281,7 @@ def case_update(*, actor, instance: Case, version: int | None = None, **fields) 
     if fields.get("auto_close") and case.state_category != StateCategory.RESOLVED:
         raise ValidationError({"auto_close": "Auto close applies to resolved cases (it is set when one is resolved)."})
     if "extra" in fields:
-        fields["extra"] = case_extra_clean(fields.get("case_type", case.case_type), fields["extra"])
+        fields["extra"] = case_extra_clean(fields.get("case_type", case.case_type), fields["extra"], actor=actor)
     if "parent" in fields:
         case_parent_check(case, fields["parent"])
     for name, value in fields.items():

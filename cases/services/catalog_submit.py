@@ -17,6 +17,7 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from cases import permissions
 from cases.models import Case, CaseType, CatalogRequest
 from cases.services.attachments import attachment_add
 from cases.services.cases import case_create
@@ -75,10 +76,11 @@ def _references(item_variables, cleaned: dict, actor) -> dict:
     return objects
 
 
-def _extra_from_answers(case_type: CaseType | None, variables, cleaned: dict) -> dict:
-    if case_type is None:
-        return {}
-    names = {f.name for f in case_type.fields.all()}
+def _extra_from_answers(case_type: CaseType | None, variables, cleaned: dict, actor) -> dict:
+    """The answers that fill the case type's fields of the same name: only the fields the actor may
+    write (for the customer side, never an internal one; the answer is still in the description
+    and the request's data, where agents read it)."""
+    names = {f.name for f in permissions.case_type_fields_for(actor, case_type)}
     return {v.name: _plain(cleaned[v.name]) for v in variables if v.name in names and v.name in cleaned}
 
 
@@ -110,7 +112,7 @@ def catalog_item_submit(
         fields["asset"] = asset
     elif product is not None or item.product_id:
         fields["product"] = product or item.product
-    extra = _extra_from_answers(case_type, variables, cleaned)
+    extra = _extra_from_answers(case_type, variables, cleaned, actor)
     if extra:
         fields["extra"] = extra
 

@@ -29,6 +29,11 @@ class AccountViewSet(ScopedServiceViewSet):
             return s.AccountSerializer
         return s.AccountCustomerSerializer
 
+    def hidden_fields(self):
+        if is_internal(self.request.user):
+            return frozenset()
+        return frozenset(s.AccountSerializer.Meta.fields) - frozenset(s.AccountCustomerSerializer.Meta.fields)
+
     @extend_schema(request=s.AccountGrantInputSerializer, responses={204: None})
     @action(detail=True, methods=["post"], url_path="grant-admin")
     def grant_admin(self, request, pk=None):

@@ -39,6 +39,7 @@ class InteractionViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.Retri
     search_fields = ["number", "short_description", "caller_name", "caller_address"]
     ordering_fields = ["opened_at", "queued_at", "last_activity_at", "number"]
     ordering = ["-opened_at", "-id"]
+    query_params_known = ("mine",)
 
     def get_serializer_class(self):
         return s.InteractionSerializer if self.action == "list" else s.InteractionDetailSerializer

@@ -7,9 +7,10 @@ from core.refcache import Reference
 from core.services import model_apply
 from notifications import registry
 from notifications.models import NotificationTemplate
-from notifications.rendering import render
+from notifications.rendering import render, render_text_file
 
 __all__ = [
+    "render_text_file",  # plain-text mail files of other apps (registration, password reset): never HTML-escaped
     "notification_templates_install", "notification_template_create", "notification_template_update",
     "notification_template_restore", "notification_template_preview", "notification_template_text",
 ]

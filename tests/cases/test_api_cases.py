@@ -319,7 +319,7 @@ def test_capped_pages_answer_like_drf_at_every_edge(api_as, world, monkeypatch, 
         response = client.get(f"/api/v1/cases/?page_size=2&page={bad}")
         assert response.status_code == 404, bad
         assert "Invalid page" in str(response.data["detail"])
-    nothing = client.get("/api/v1/cases/?page_size=2&state=closed&short_description=zzz").data
+    nothing = client.get("/api/v1/cases/?page_size=2&state=closed").data
     assert nothing["count"] == 0 and nothing["results"] == [] and nothing["count_capped"] is False
     assert client.get("/api/v1/cases/?state=closed&page=2").status_code == 404
     with django_assert_num_queries(1):  # the test client's user is loaded: the page with its count

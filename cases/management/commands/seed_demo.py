@@ -437,10 +437,12 @@ class Command(BaseCommand):
                 fields["asset"] = assets[spec["asset"]]
             opener = users[spec["by"]]
             if spec["by"] in ("dana", "carl", "erin", "connie"):  # the portal: the customer's own fields
-                fields.update(impact=spec.get("impact", 3), urgency=spec.get("urgency", 3))
+                fields.update(urgency=spec.get("urgency", 3))  # impact is the agents' triage, below
                 if spec["for"] == spec["by"]:  # for themselves: the service derives the party
                     fields.pop("contact", None), fields.pop("consumer", None)
                 case = case_services.case_create(actor=opener, short_description=spec["title"], **fields)
+                if spec.get("impact", 3) != case.impact:
+                    case = case_services.case_update(actor=users["maria"], instance=case, impact=spec["impact"])
                 if spec.get("group"):
                     case = case_services.case_assign(
                         actor=users["maria"], case=case, assignment_group=groups[spec["group"]],

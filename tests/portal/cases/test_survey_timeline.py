@@ -56,3 +56,22 @@ def test_the_customer_side_sees_the_rating_never_the_comment_on_the_timeline(per
     assert response.status_code == 200
     bodies = [entry.get("body", "") for entry in response.data["results"]]
     assert "Satisfaction survey answered: 4/5" in bodies and not any(COMMENT in b for b in bodies)
+
+
+@pytest.mark.parametrize("persona, sees_comment", [
+    ("customer", True),  # the respondent
+    ("customer_admin", False), ("partner", False), ("agent", True), ("manager", True), ("admin", True),
+])
+def test_the_survey_comment_reaches_agents_and_its_author_only(persona, sees_comment, api_as, client_as, answered):
+    response = api_as(persona).get(f"/api/v1/cases/{answered.number}/survey/")
+    assert response.status_code == 200 and response.data["rating"] == 4
+    assert response.data["comment"] == (COMMENT if sees_comment else None)
+    assert (COMMENT in response.content.decode()) == sees_comment
+    if persona in ("customer_admin", "partner"):  # and the portal page does not show it either
+        assert COMMENT not in client_as(persona).get(f"/portal/cases/{answered.number}/").content.decode()
+
+
+def test_the_answer_returns_the_comment_to_its_author(api_as, world, resolved_case):
+    response = api_as("customer_admin").post(f"/api/v1/cases/{resolved_case.number}/survey/",
+                                              {"rating": 3, "comment": "ok"}, format="json")
+    assert response.status_code == 201 and response.data["comment"] == "ok"
