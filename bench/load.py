@@ -23,6 +23,7 @@ import json
 import os
 import platform
 import random
+import re
 import shutil
 import statistics
 import sys
@@ -41,6 +42,9 @@ DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/casedesk_load_deploy"
 PASSWORD = "demo1234"
 AGENTS = ("alice", "bob", "maria")
 CUSTOMERS = ("dana", "carl", "erin")
+# The pages issue 14 found answering 500 in production (no static manifest): each must answer 200
+# to an anonymous visitor, and the static files it names must resolve.
+SMOKE_PAGES = ("/login/", "/portal/login/", "/portal/register/", "/admin/login/", "/api/v1/docs/")
 MIX = {  # kind: weight (of 100)
     "agent_workspace_list": 25,
     "agent_api_list": 25,
@@ -168,6 +172,23 @@ class Load:
         }
 
 
+def smoke(base_url: str) -> list[str]:
+    """The anonymous pages and their static files; the problems found."""
+    client, problems, static = Client(base_url), [], set()
+    for path in SMOKE_PAGES:
+        answer = client.get(path)
+        if answer.status != 200:
+            problems.append(f"GET {path}: {answer.status}")
+        static.update(re.findall(r"""(?:src|href)=["'](/static/[^"'#?\s]+)""", answer.text))
+    for url in sorted(static):
+        status = client.get(url).status
+        if status != 200:
+            problems.append(f"GET {url}: {status}")
+    if not static:
+        problems.append("the pages name no static file")
+    return problems
+
+
 def summary(values: list[float]) -> dict:
     if not values:
         return {"count": 0}
@@ -184,6 +205,8 @@ def print_report(result: dict) -> None:
     for kind, row in [*result["by_kind"].items(), ("overall", result["overall"])]:
         if row.get("count"):
             print(f"  {kind:<22} {row['count']:>6} {row['p50_ms']:>8} {row['p95_ms']:>8} {row['max_ms']:>8}")
+    print(f"  anonymous pages {', '.join(SMOKE_PAGES)}: "
+          f"{'; '.join(result['smoke_problems']) or 'all 200, static files resolve'}")
     for line in result["error_samples"]:
         print(f"  error: {line}")
 
@@ -214,6 +237,7 @@ def main(argv=None) -> int:
         load = Load(stack.base_url, clients=args.clients, requests=args.requests, time_limit=args.time_limit)
         load.setup()
         result = load.run()
+        result["smoke_problems"] = smoke(stack.base_url)
         cases = Client(stack.base_url, token=load.tokens["alice"]).get(
             "/api/v1/cases/", headers={"Accept": "application/json"}).json()["count"]
     except StackError as exc:
@@ -234,7 +258,7 @@ def main(argv=None) -> int:
         Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
         print(f"written to {args.json}")
     shutil.rmtree(workdir, ignore_errors=True)
-    return 1 if result["errors"] else 0
+    return 1 if result["errors"] or result["smoke_problems"] else 0
 
 
 if __name__ == "__main__":

@@ -55,13 +55,18 @@ CSS_URL = re.compile(r"""url\(\s*["']?([^"')#?]+)""")
 
 def factory_row(model):
     """A row of a model the demo data has none of (the admin's change page needs one)."""
+    from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
     from factory.django import DjangoModelFactory
+    from rest_framework.authtoken.models import Token, TokenProxy
 
     from tests import factories
 
     if model is Group:
         return Group.objects.create(name="check-deploy group")
+    if model is TokenProxy:
+        token = Token.objects.create(user=get_user_model().objects.get(username="connie"))
+        return TokenProxy.objects.get(pk=token.pk)
     made = {cls._meta.model: cls for cls in vars(factories).values()
             if isinstance(cls, type) and issubclass(cls, DjangoModelFactory) and cls._meta.model is not None}
     return made[model]() if model in made else None

@@ -245,6 +245,24 @@ FILLERS: dict[str, Callable[[Rows], list[dict]]] = {
 CASE_NUMBER_ROUTES = re.compile(r"^(cases/<recnum:number>/|portal/cases/<str:number>/)")
 
 
+def filled_by(route: Route) -> str | None:
+    """How a route gets its parameters: "none" needed, a "filler", an "admin row" of its model,
+    a "case number"; None: nothing fills them (the route would escape the check)."""
+    if not route.params:
+        return "none"
+    if route.key in FILLERS:
+        return "filler"
+    if route.model is not None and len(route.params) == 1:
+        return "admin row"
+    if CASE_NUMBER_ROUTES.match(route.pattern) and route.params == ["number"]:
+        return "case number"
+    return None
+
+
+def unfilled_routes() -> list[str]:
+    return [r.key for r in routes() if r.pattern not in NOT_PAGES and filled_by(r) is None]
+
+
 def pages(rows: Rows) -> tuple[list[Page], dict[str, str]]:
     """The pages to request, and the routes that are not requested with the reason."""
     found: list[Page] = []
@@ -256,18 +274,19 @@ def pages(rows: Rows) -> tuple[list[Page], dict[str, str]]:
         if route.model is not None and route.pattern.endswith("/access/") and access.policy_for(route.model) is None:
             skipped[route.key] = "an admin Access page of a model without an access policy (a 404 by design)"
             continue
-        if not route.params:
-            values = [{}]
-        elif route.key in FILLERS:
-            values = FILLERS[route.key](rows)
-        elif route.model is not None and len(route.params) == 1:
-            row = rows.first(route.model)
-            values = [{route.params[0]: row.pk}] if row is not None else []
-        elif CASE_NUMBER_ROUTES.match(route.pattern) and route.params == ["number"]:
-            values = _case_numbers(rows)
-        else:
+        how = filled_by(route)
+        if how is None:
             skipped[route.key] = f"no ids for its parameters {route.params}: add it to deploy.pages.FILLERS"
             continue
+        if how == "none":
+            values = [{}]
+        elif how == "filler":
+            values = FILLERS[route.key](rows)
+        elif how == "admin row":
+            row = rows.first(route.model)
+            values = [{route.params[0]: row.pk}] if row is not None else []
+        else:
+            values = _case_numbers(rows)
         if not values:
             skipped[route.key] = "no demo row to request it with (view_on_site: no model has get_absolute_url)"
             continue
