@@ -365,4 +365,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
+    # django-axes: failed sign-ins and lock-outs are WARNINGs; its INFO lines (every good sign-in) are noise.
+    "loggers": {"axes": {"level": env("LOGIN_LOG_LEVEL", default="WARNING")}},
 }

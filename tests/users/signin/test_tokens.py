@@ -291,3 +291,10 @@ def test_tokens_from_before_keep_working_after_the_migration_until_they_expire(w
     assert not Token.objects.exists() and key not in ApiToken.objects.values_list("digest", flat=True)
     assert _me(key).status_code == 200
     assert ApiToken.objects.get().expires_at > timezone.now() + timedelta(days=29)
+
+
+def test_a_deactivated_persons_token_is_refused(world):
+    key = _obtain("customer_dana")["token"]
+    services.user_update(actor=None, instance=world.users["customer"], is_active=False)
+    response = _me(key)
+    assert response.status_code == 401 and response.json()["code"] == "user_inactive"
