@@ -54,15 +54,15 @@ from cases.models import Case
 from core.exceptions import Conflict, FileTooLarge, InvalidTransition, LimitExceeded, UnsupportedFileType
 from customers.models import Consumer, Contact
 from interactions import permissions_mail, selectors_mail
-from interactions.services_mailbox import mailbox_create, mailbox_password, mailbox_poll_request, mailbox_update
 from interactions.choices import ClosedCasePolicy, InboundState, InteractionType, MailboxCreates, MailSourceKind
 from interactions.choices import UnknownSenderPolicy
 from interactions.mail.parse import ParsedMail, attachment_summary, envelope, parse_message
-from interactions.mail.safety import content_fingerprint, safe_line, safe_text
 from interactions.mail.quotes import strip_quoted
 from interactions.mail.refusals import kept_errors, refusal_summary, unread_refusals
+from interactions.mail.safety import content_fingerprint, safe_line, safe_text
 from interactions.mail.sources import SourceError, imap_fetch, maildir_fetch
 from interactions.models import InboundMessage, Mailbox
+from interactions.services_mailbox import mailbox_create, mailbox_password, mailbox_poll_request, mailbox_update
 from interactions.tasks_mail import process_inbound_message_task
 from notifications.choices import Audience
 from notifications.services import Recipient, notification_fanout
@@ -70,7 +70,8 @@ from notifications.services import Recipient, notification_fanout
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "mailbox_create", "mailbox_update", "mailbox_password", "mailbox_poll", "mailbox_poll_request", "inbound_store", "inbound_process",
+    "mailbox_create", "mailbox_update", "mailbox_password", "mailbox_poll", "mailbox_poll_request", "inbound_store",
+    "inbound_store_unreadable", "inbound_process",
     "inbound_reprocess", "inbound_discard", "inbound_create_case_for", "inbound_requeue_stale",
     "inbound_attachments_to_case",
 ]
