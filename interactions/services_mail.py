@@ -1,41 +1,23 @@
-"""Every write of the email channel (reference 3.1 "Email to Case", 4 "email interactions").
-
-The path of one message:
-1. **Store** (`inbound_store`): the raw bytes are saved before anything parses them, unique per
-   mailbox by source key and Message-ID (a re-poll or an identical redelivery stores nothing
-   twice; a different message reusing a Message-ID is kept under `<id>#dup-<digest>`). A message
-   larger than INBOUND_MAIL_MAX_BYTES is kept but quarantined; one the database refuses is kept
-   unread and quarantined with the error (`inbound_store_unreadable`), so no message blocks the
-   ones behind it. After commit, `process_inbound_message_task` is queued with the row's id; the
-   beat re-queues rows left in "received" (a lost broker message delays, never loses). A poll
-   that fails is recorded on the mailbox (`last_poll_error`: the admin, /mail/held/, /healthz/).
-2. **Process** (`inbound_process`, idempotent: only a received row is processed, under its row
-   lock): parse (bounded: `interactions.mail.safety.ParseLimits`); unreadable or too costly MIME
-   is quarantined with the reason, and so is any error, the parser's included; auto-replies, bounces and our
-   own mail are ignored (never answered: no loops); the sender is identified (a unique active
-   contact or consumer with that address); the message is threaded to a case (our thread root or
-   Message-IDs in In-Reply-To/References, an earlier inbound message, else the number in the
-   subject) or to an interaction (an earlier message of its thread); then:
-   - a reply from a sender who may write to the case becomes a customer comment through
-     `cases.services.case_comment_add` (so an awaiting-info case moves to open), attachments
-     through `attachment_add` (its limits and sniffing, the customer side's files per case; at
-     most INBOUND_MAIL_MAX_ATTACHMENTS per message; refused files are recorded with the reason,
-     counted in one work note, and the rest kept);
-   - a reply to a closed case: INBOUND_MAIL_CLOSED_CASE (`new_case`: a follow-up case, the
-     closed one's child, each timeline naming the other; `notice`: one message telling the sender, at most one per case and sender
-     a day);
-   - new mail from a known sender: a case (channel email) or an email interaction, by the
-     mailbox's `creates` (an interaction holds no files: they stay in the stored message, their
-     names show on its page, and they are attached to the case an agent creates from it);
-   - an unknown sender: INBOUND_MAIL_UNKNOWN_SENDER (hold for an agent by default); a known
-     sender who may not write to the case it names is held too.
-   An unexpected error rolls the work back and quarantines the message with the error.
-3. **Agents** re-process held, quarantined or ignored messages, create a case for a contact
-   from a held message, or discard it (`/mail/held/`, the admin, `manage.py reprocess_inbound`).
+"""Every write of the email channel (reference 3.1 "Email to Case", 4 "email interactions"); the
+whole design is in docs/architecture.md, "Email in". The path of one message:
+1. **Store** (`inbound_store`): the raw bytes first, unique per mailbox by source key and
+   Message-ID (a re-poll or identical redelivery stores nothing twice; another message reusing a
+   Message-ID is kept under `<id>#dup-<digest>`). Too big, or refused by the database: kept unread
+   and quarantined, so no message blocks the ones behind it. After commit the processing task is
+   queued; the beat re-queues rows left received. A failed poll is recorded on the mailbox.
+2. **Process** (`inbound_process`, idempotent, under the row lock; parsing bounded by
+   `interactions.mail.safety.ParseLimits`): unreadable or too costly mail is quarantined, and so is
+   any error; auto-replies, bounces and our own mail are ignored; the sender is identified and the
+   message threaded; then a comment on the case (files through `attachment_add`, at most
+   INBOUND_MAIL_MAX_ATTACHMENTS, refusals counted in one work note), a follow-up case or a notice
+   for a closed case, a new case or interaction, or held for an agent (unknown sender, or one
+   who may not write to the case named).
+3. **Agents** re-process, create a case for a contact, or discard (`/mail/held/`, the admin,
+   `manage.py reprocess_inbound`).
 
 Everything here runs as the system (`actor=None`) on behalf of the sender, except the agents'
-actions, which run as the agent. Polling (`mailbox_poll`) must run outside a transaction (the
-task does): each message is committed before the server is told it was read.
+actions. Polling (`mailbox_poll`) runs outside a transaction (the task does): each message is
+committed before the server is told it was read.
 """
 import hashlib
 import logging
@@ -54,15 +36,15 @@ from cases.models import Case
 from core.exceptions import Conflict, FileTooLarge, InvalidTransition, LimitExceeded, UnsupportedFileType
 from customers.models import Consumer, Contact
 from interactions import permissions_mail, selectors_mail
-from interactions.services_mailbox import mailbox_create, mailbox_password, mailbox_poll_request, mailbox_update
 from interactions.choices import ClosedCasePolicy, InboundState, InteractionType, MailboxCreates, MailSourceKind
 from interactions.choices import UnknownSenderPolicy
 from interactions.mail.parse import ParsedMail, attachment_summary, envelope, parse_message
-from interactions.mail.safety import content_fingerprint, safe_line, safe_text
 from interactions.mail.quotes import strip_quoted
 from interactions.mail.refusals import kept_errors, refusal_summary, unread_refusals
+from interactions.mail.safety import content_fingerprint, safe_line, safe_text
 from interactions.mail.sources import SourceError, imap_fetch, maildir_fetch
 from interactions.models import InboundMessage, Mailbox
+from interactions.services_mailbox import mailbox_create, mailbox_password, mailbox_poll_request, mailbox_update
 from interactions.tasks_mail import process_inbound_message_task
 from notifications.choices import Audience
 from notifications.services import Recipient, notification_fanout
@@ -70,7 +52,8 @@ from notifications.services import Recipient, notification_fanout
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "mailbox_create", "mailbox_update", "mailbox_password", "mailbox_poll", "mailbox_poll_request", "inbound_store", "inbound_process",
+    "mailbox_create", "mailbox_update", "mailbox_password", "mailbox_poll", "mailbox_poll_request", "inbound_store",
+    "inbound_store_unreadable", "inbound_process",
     "inbound_reprocess", "inbound_discard", "inbound_create_case_for", "inbound_requeue_stale",
     "inbound_attachments_to_case",
 ]
@@ -80,6 +63,7 @@ EMPTY_BODY = "(The message had no text.)"
 _ERRORS = (
     ValidationError, PermissionDenied, Conflict, InvalidTransition, FileTooLarge, UnsupportedFileType, LimitExceeded,
 )
+MAX_ATTEMPTS = 3  # processing started this often without an outcome: quarantined by the beat
 DUPLICATE_MARK = "#dup-"  # a Message-ID reused by a different message: <original>#dup-<digest>
 
 
@@ -184,15 +168,21 @@ def _store(mailbox: Mailbox, raw: bytes, source_key: str) -> tuple[InboundMessag
 
 def inbound_requeue_stale(*, now=None, limit: int = 500) -> int:
     """Queue again the messages still received a while after they were stored (their task was
-    lost with the broker, or the worker died). Processing is idempotent, so a double is harmless."""
+    lost with the broker, or the worker died). Processing is idempotent, so a double is harmless.
+    A message whose processing was started MAX_ATTEMPTS times without an outcome (the worker died
+    on it each time) is quarantined instead: it must not take workers down again and again."""
     now = now or timezone.now()
-    ids = list(
+    rows = list(
         InboundMessage.objects.filter(state=S.RECEIVED, received_at__lte=now - REQUEUE_AFTER)
-        .order_by("received_at").values_list("pk", flat=True)[:limit]
+        .order_by("received_at").values_list("pk", "attempts")[:limit]
     )
-    for pk in ids:
-        _queue(pk)
-    return len(ids)
+    for pk, attempts in rows:
+        if attempts >= MAX_ATTEMPTS:
+            _give_up(pk, f"Processing was started {attempts} times and never finished (the worker stopped while "
+                         "on it); it is kept here unread for an agent.")
+        else:
+            _queue(pk)
+    return len(rows)
 
 
 # --- polling -------------------------------------------------------------------------------------
@@ -456,18 +446,33 @@ def _lock(pk: int) -> InboundMessage | None:
     return InboundMessage.objects.select_for_update(of=("self",)).select_related("mailbox").filter(pk=pk).first()
 
 
+def _start(message_id: int) -> InboundMessage | None:
+    """Count the attempt in a transaction of its own, before the work: a worker that dies while
+    on the message (killed, out of memory) leaves it counted, and the beat quarantines a message
+    that never finishes (`inbound_requeue_stale`) rather than hand it to a worker again and
+    again. Returns the message when it is to be processed, else None."""
+    with transaction.atomic():
+        message = _lock(message_id)
+        if message is None or message.state != S.RECEIVED:
+            return None
+        if message.size > settings.INBOUND_MAIL_MAX_BYTES:
+            _finish(message, S.QUARANTINED, f"The message is {message.size} bytes, over the limit of "
+                    f"{settings.INBOUND_MAIL_MAX_BYTES} bytes (INBOUND_MAIL_MAX_BYTES).", [])
+            return None
+        message.attempts += 1
+        message.save(update_fields=["attempts"])
+        return message
+
+
 def inbound_process(*, message_id: int) -> InboundMessage | None:
     """Process one received message (see the module's doc). A message in any other state, or
     gone, is left alone: a second delivery of the task does nothing."""
+    if _start(message_id) is None:
+        return InboundMessage.objects.defer("raw").filter(pk=message_id).first()
     with transaction.atomic():
         message = _lock(message_id)
         if message is None or message.state != S.RECEIVED:
             return message
-        if message.size > settings.INBOUND_MAIL_MAX_BYTES:
-            _finish(message, S.QUARANTINED, f"The message is {message.size} bytes, over the limit of "
-                    f"{settings.INBOUND_MAIL_MAX_BYTES} bytes (INBOUND_MAIL_MAX_BYTES).", [])
-            return message
-        message.attempts += 1
         try:
             parsed = parse_message(bytes(message.raw))
             message.attachment_list = attachment_summary(parsed.attachments)
@@ -481,13 +486,16 @@ def inbound_process(*, message_id: int) -> InboundMessage | None:
         except Exception as exc:  # noqa: BLE001  (never dropped: kept, with the reason, for an agent)
             log.exception("inbound message %s could not be processed", message_id)
             error = safe_line(f"{type(exc).__name__}: {_reason(exc)}", 1000)
+    return _give_up(message_id, f"Processing failed: {error}")
+
+
+def _give_up(message_id: int, reason: str) -> InboundMessage | None:
     with transaction.atomic():
         message = _lock(message_id)
         if message is None or message.state != S.RECEIVED:
             return message
-        message.attempts += 1
         message.case = message.comment = message.interaction = None
-        _finish(message, S.QUARANTINED, f"Processing failed: {error}", [])
+        _finish(message, S.QUARANTINED, reason, [])
         return message
 
 

@@ -120,6 +120,8 @@ def corpus(sender: str, *, oversize: int) -> list[tuple[str, bytes]]:
         ("redelivery", b"Received: from relay2; Mon, 7 Dec 2026 10:00:01 +0000\r\n"
                        + plain(sender, subject="Duplicate A", message_id="dup@corpus.example")),
         ("oversize", plain(sender, subject="Oversize", body="x" * oversize)),
+        ("unknown_sender_nul", plain("stranger@nowhere.example", subject="Who\x00 am I")),
+        ("auto_reply_nul", b"Auto-Submitted: auto-replied\r\n" + plain(sender, subject="Out of office\x00")),
     ]
     out = []
     for name, raw in bad:

@@ -84,6 +84,7 @@ def _run_corpus(world, mailbox, mocker) -> dict:
     for name in ("empty", "garbage", "no_headers", "broken_boundary", "bad_base64", "huge_subject", "huge_references",
                  "huge_part_params", "deep_nesting", "very_deep_nesting", "too_many_parts", "oversize"):
         assert by_name[name].state == S.QUARANTINED, f"{name}: {by_name[name].state} {by_name[name].reason}"
+    assert by_name["unknown_sender_nul"].state == S.HELD and by_name["auto_reply_nul"].state == S.IGNORED
     assert by_name["duplicate_id_b"].message_id.startswith("dup@corpus.example#dup-")
     assert CaseAttachment.objects.filter(case=by_name["thousands_of_parts"].case).count() == 20
     slowest = max(timings, key=timings.get)

@@ -217,3 +217,18 @@ def test_too_costly_messages_are_quarantined_unread_quickly(raw, why):
     parsed = parse_message(raw)
     assert why in parsed.fatal
     assert time.monotonic() - started < 5
+
+
+def test_a_message_the_worker_dies_on_is_quarantined_after_three_attempts(dana, mailbox, mocker):
+    message, _ = services_mail.inbound_store(mailbox=mailbox, raw=mf.plain(dana.email), source_key="k")
+    mocker.patch("interactions.services_mail.parse_message", side_effect=SystemExit)  # as a killed worker: no outcome
+    for _ in range(3):
+        with pytest.raises(SystemExit):
+            services_mail.inbound_process(message_id=message.pk)
+    message.refresh_from_db()
+    assert message.state == S.RECEIVED and message.attempts == 3
+    delay = mocker.patch("interactions.services_mail.process_inbound_message_task.delay")
+    assert services_mail.inbound_requeue_stale(now=timezone.now() + timedelta(minutes=3)) == 1
+    message.refresh_from_db()
+    assert message.state == S.QUARANTINED and "started 3 times and never finished" in message.reason
+    delay.assert_not_called()
