@@ -29,6 +29,8 @@ def add_error_responses(result, generator, request, public):
                 continue
             responses = operation.setdefault("responses", {})
             codes = ["401", "403", "404"] if method == "get" else ["400", "401", "403", "404", "409"]
+            if method == "get" and any(p.get("in") == "query" for p in operation.get("parameters", [])):
+                codes.insert(0, "400")  # a bad value, or a filter unknown or hidden to the caller (core.api.filters)
             for code in codes:
                 responses.setdefault(
                     code,
