@@ -117,10 +117,21 @@ class CaseWriteSerializer(SimpleInputMixin, StrictSerializer):
     short_description = serializers.CharField(max_length=160, required=False)
     description = serializers.CharField(required=False, allow_blank=True)
     category = serializers.ChoiceField(choices=Case._meta.get_field("category").choices, required=False)
-    channel = serializers.ChoiceField(choices=Case._meta.get_field("channel").choices, required=False)
-    priority = serializers.ChoiceField(choices=Case._meta.get_field("priority").choices, required=False)
-    impact = serializers.ChoiceField(choices=Case._meta.get_field("impact").choices, required=False)
-    urgency = serializers.ChoiceField(choices=Case._meta.get_field("urgency").choices, required=False)
+    channel = serializers.ChoiceField(
+        choices=Case._meta.get_field("channel").choices, required=False,
+        help_text="Agents. A case the customer side opens itself is web (any other: 400).",
+    )
+    priority = serializers.ChoiceField(
+        choices=Case._meta.get_field("priority").choices, required=False,
+        help_text="Agents; unset, it follows impact x urgency.",
+    )
+    impact = serializers.ChoiceField(
+        choices=Case._meta.get_field("impact").choices, required=False, help_text="Agents (the customer side: 400).",
+    )
+    urgency = serializers.ChoiceField(
+        choices=Case._meta.get_field("urgency").choices, required=False,
+        help_text="How urgent it is; the customer side may say so (its cases stay at impact 3, so at most priority 3).",
+    )
     case_type = _scoped(case_selectors.case_type_list_for_user)
     account = _scoped(customer_selectors.account_list_for_user)
     # with its account (the case takes it; the customer's mail names it) and login (who is told)

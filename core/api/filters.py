@@ -65,7 +65,7 @@ class FilterBackend(DjangoFilterBackend):
     _classes: dict = {}
 
     def filter_queryset(self, request, queryset, view):
-        _refuse_unknown_params(request, view, self._filter_params(request, view, queryset))
+        _refuse_unknown_params(request, view, self._filter_params(view, queryset))
         self._used_only = True  # the browsable API's filter form (to_html) still shows every filter
         try:
             return super().filter_queryset(request, queryset, view)
@@ -87,7 +87,7 @@ class FilterBackend(DjangoFilterBackend):
             self._classes[key] = super().get_filterset_class(view, queryset)
         return self._classes[key]
 
-    def _filter_params(self, request, view, queryset) -> set[str]:
+    def _filter_params(self, view, queryset) -> set[str]:
         """The query parameters that name one of the view's filters this reader may use."""
         filterset_class = self.get_filterset_class(view, queryset)
         if filterset_class is None:
@@ -110,7 +110,7 @@ def _refuse_unknown_params(request, view, filter_params: set[str]) -> None:
     known.add(api_settings.ORDERING_PARAM)
     unknown = sorted(set(request.query_params) - known)
     if unknown:
-        listed = ", ".join(sorted(known - _ALWAYS_KNOWN - {api_settings.URL_FORMAT_OVERRIDE})) or "none"
+        listed = ", ".join(sorted(known - _ALWAYS_KNOWN)) or "none"
         raise ValidationError({name: [f"Unknown filter. This list takes: {listed}."] for name in unknown})
 
 
