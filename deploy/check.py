@@ -216,6 +216,8 @@ def main(argv=None) -> int:
         print(f"check-deploy: the production stack in {workdir}")
         stack.prepare()
         os.environ.update(stack.env)  # this process reads the same database to pick the demo ids
+        # Django (and deploy.pages, which imports the apps) only once the environment names the
+        # checked database and the production settings.
         import django
         django.setup()
         from deploy.pages import Rows, pages
