@@ -26,6 +26,7 @@ from customers.models import Contact
 from interactions.views import ACTIONS as INTERACTION_ACTIONS
 from portal.views.account import USER_ACTIONS
 from portal.views.cases.record import CUSTOMER_ACTIONS
+from users import services as user_services
 from users.models import User
 
 # The REST API is fuzzed through its schema elsewhere; of it, only the docs are pages.
@@ -200,6 +201,14 @@ def _password_reset(rows):
             {"uidb64": "MA", "token": "set-password"}]
 
 
+def _dana_token(rows):
+    """A token of dana's (the portal's token pages are the signed-in person's own)."""
+    token = rows.first(_model("users.ApiToken"), user__username="dana")
+    if token is None:
+        token, _key = user_services.api_token_create(user=rows.first(User, username="dana"), name="deploy check")
+    return [{"pk": token.pk}]
+
+
 def _view_on_site(rows):
     """The admin's "view on site" link: only for models with get_absolute_url (none today)."""
     for model in admin.site._registry:
@@ -235,6 +244,7 @@ FILLERS: dict[str, Callable[[Rows], list[dict]]] = {
     "portal:account-user-action": _portal_user_actions,
     "portal:case-action": _portal_case_actions,
     "portal:catalog-item": _pk_of("catalog.CatalogItem"),
+    "portal:token-revoke": _dana_token,
     "portal:product-new-case": _pk_of("catalog.Product"),
     "portal:service-new-case": _pk_of("catalog.ServiceDefinition"),
     "admin:view_on_site": _view_on_site,

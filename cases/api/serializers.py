@@ -204,7 +204,7 @@ class JournalEntrySerializer(StrictModelSerializer):
         read_only_fields = fields
 
 
-class JournalEntryInputSerializer(serializers.Serializer):
+class JournalEntryInputSerializer(StrictSerializer):
     """A comment or work note to add: the text is required (the model's body may be blank, an entry may not)."""
 
     body = serializers.CharField(help_text="The text of the comment or work note.")

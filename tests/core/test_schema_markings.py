@@ -114,7 +114,8 @@ def _model_serializers():
         package = importlib.import_module(f"{app}.api")
         for module in pkgutil.iter_modules(package.__path__):
             for value in vars(importlib.import_module(f"{app}.api.{module.name}")).values():
-                if isinstance(value, type) and issubclass(value, serializers.ModelSerializer) and value not in seen:
+                if (isinstance(value, type) and issubclass(value, serializers.ModelSerializer) and hasattr(value, "Meta")
+                        and value not in seen):  # abstract bases (StrictModelSerializer) have no Meta
                     if value.__module__.startswith(f"{app}.api"):
                         seen.append(value)
     return seen

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from core.api.serializers import StrictModelSerializer, StrictSerializer
 from core.api.views import ScopedReadOnlyViewSet
 from users import selectors, services
 from users.lockout import lockout_for
@@ -24,7 +25,7 @@ class LockedOut(exceptions.APIException):
     default_code = "locked_out"
 
 
-class TokenObtainInputSerializer(serializers.Serializer):
+class TokenObtainInputSerializer(StrictSerializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
     name = serializers.CharField(
@@ -40,7 +41,7 @@ class TokenObtainOutputSerializer(serializers.Serializer):
     expires_at = serializers.DateTimeField()
 
 
-class ApiTokenSerializer(serializers.ModelSerializer):
+class ApiTokenSerializer(StrictModelSerializer):
     expired = serializers.SerializerMethodField()
     current = serializers.SerializerMethodField(help_text="True for the token this request was made with.")
 
