@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
 from cases.api import attachments, escalations, parties, portal, routing, slas, templates, views, work
@@ -41,6 +41,9 @@ urlpatterns = router.urls + [
     path("cases/<str:pk>/blocked-by/", escalations.CaseBlockedByView.as_view(), name="case-blocked-by"),
     path("cases/<str:pk>/survey/", portal.CaseSurveyView.as_view(), name="case-survey"),
     path("catalog-items/<str:pk>/submit/", portal.CatalogItemSubmitView.as_view(), name="catalog-item-submit"),
-    # After the router: its named sub-resources (comments, activity, assign, ...) match first.
-    path("cases/<str:pk>/<slug:action_name>/", views.CaseActionView.as_view(), name="case-action"),
+    # After the router: its named sub-resources (comments, activity, assign, ...) match first. The
+    # id as the router takes it (no dot), so `GET /cases/1.5/comments/` is a 404, not this view's 405.
+    re_path(
+        r"^cases/(?P<pk>[^/.]+)/(?P<action_name>[-a-zA-Z0-9_]+)/$", views.CaseActionView.as_view(), name="case-action"
+    ),
 ]

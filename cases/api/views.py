@@ -170,7 +170,13 @@ class CaseActionView(APIView):
     """POST /cases/{id}/{action}/: any action of the case's lifecycle (request-info, propose-solution,
     accept-solution, ... and the actions admins add). 409 names the state and the allowed actions."""
 
-    @extend_schema(request=s.CaseActionInputSerializer, responses=s.CaseDetailSerializer, operation_id="cases_act")
+    @extend_schema(
+        request=s.CaseActionInputSerializer, responses=s.CaseDetailSerializer, operation_id="cases_act",
+        parameters=[
+            OpenApiParameter("id", str, OpenApiParameter.PATH, pattern=r"^[^/.]+$", description="Id or number."),
+            OpenApiParameter("action_name", str, OpenApiParameter.PATH, pattern=r"^[-a-zA-Z0-9_]+$"),
+        ],
+    )
     def post(self, request, pk: str, action_name: str):
         queryset = selectors.case_list_for_user(user=request.user)
         lookup = {"pk": int(pk)} if pk.isascii() and pk.isdigit() else {"number": pk.upper()}

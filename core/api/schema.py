@@ -46,6 +46,9 @@ _DESCRIPTIONS = {
     "403": "The object is visible but the action is not the caller's.",
     "404": "Not found, or outside the caller's scope.",
     "409": "Invalid transition or a concurrent change.",
+    "413": "A file larger than the limit (`limit`).",
+    "415": "A body of a media type not accepted, or a file whose detected type is not (`detected`, `allowed`).",
+    "429": "Too many requests, or a limit reached (`limit`); try again later.",
 }
 
 
@@ -59,6 +62,8 @@ def add_error_responses(result, generator, request, public):
             responses = operation.setdefault("responses", {})
             # A GET answers 400 too: a filter, ordering or page that is not valid names its parameter.
             codes = ["400", "401", "403", "404"] if method == "get" else ["400", "401", "403", "404", "409"]
+            if method in ("post", "put", "patch"):  # a body: its media type, its size, the rate of writes
+                codes += ["413", "415", "429"]
             for code in codes:
                 responses.setdefault(
                     code,

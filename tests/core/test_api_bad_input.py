@@ -76,3 +76,10 @@ def test_server_error_under_api_is_json(rf):
 @pytest.mark.parametrize("persona", ["customer", "agent"])
 def test_reference_data_create_is_refused_before_the_body_is_read(persona, url, api_as):
     assert api_as(persona).post(url, {}, format="json").status_code == 403
+
+
+@pytest.mark.parametrize("suffix", ["comments", "work-notes", "activity", "resolve"])
+def test_a_dotted_case_id_under_a_case_is_404_not_405(suffix, api_as):
+    """Found by the fuzzing: the router refuses a dotted id, and the generic action route took it."""
+    response = api_as("admin").get(f"/api/v1/cases/1.5/{suffix}/")
+    assert response.status_code == 404 and response.json()["code"] == "not_found"

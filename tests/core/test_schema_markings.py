@@ -147,3 +147,9 @@ def test_read_fields_through_a_nullable_relation_allow_null():
             if field.source != "*" and _crosses_nullable_relation(serializer.Meta.model, field.source):
                 wrong.append(f"{serializer.__module__}.{serializer.__name__}.{name}")
     assert wrong == []
+
+
+def test_writes_document_the_body_errors(schema):
+    """Found by the fuzzing: an attachment of a refused type and a body of no known media type are 415."""
+    for path in ("/api/v1/cases/{id}/attachments/", "/api/v1/catalog-items/{id}/validate-answers/"):
+        assert {"413", "415", "429"} <= set(schema["paths"][path]["post"]["responses"]), path

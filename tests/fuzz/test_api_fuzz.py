@@ -8,8 +8,8 @@ input, one invalid) whatever the time; each further round four more (half invali
 persona's FUZZ_SECONDS last, up to FUZZ_MAX_EXAMPLES per operation. Seeded by round: the same
 examples every run, so a red build is reproducible. Each example runs in a savepoint that is rolled back, so every one starts from
 the demo data as seeded (an admin's example that deactivates the admin does not end the run).
-Path ids are drawn from the records the persona can list, so most examples reach a real record
-rather than a 404.
+Path ids are drawn from the records the persona can list, and case actions from the lifecycles, so
+most examples reach a real record and a real command rather than a 404.
 
 Run alone with the figures: `DATABASE_URL=postgres://... pytest -p no:xdist tests/fuzz -s`;
 FUZZ_SECONDS=600 FUZZ_MAX_EXAMPLES=100 for a longer hunt."""
@@ -91,6 +91,13 @@ def _token(username: str) -> str:
     return response.json()["token"]
 
 
+def _lifecycle_actions() -> list[str]:
+    """The actions of the installed lifecycles, for `POST /cases/{id}/{action_name}/`."""
+    from cases.models import LifecycleTransition
+
+    return sorted(set(LifecycleTransition.objects.values_list("action", flat=True))) or ["resolve"]
+
+
 def _known_ids(schema, headers) -> dict[str, list]:
     """The ids of every collection the persona can list (first page), by collection path."""
     client = Client(headers=headers)
@@ -106,7 +113,7 @@ def _known_ids(schema, headers) -> dict[str, list]:
     return known
 
 
-def _run_operation(operation, headers, known, figures, *, examples: int, round_: int) -> None:
+def _run_operation(operation, headers, known, actions, figures, *, examples: int, round_: int) -> None:
     """`examples` examples of one operation, half of them invalid input, seeded by the round (the
     same examples every run; new ones each round)."""
     match = ID_PARAMETER.match(operation.path)
@@ -127,6 +134,8 @@ def _run_operation(operation, headers, known, figures, *, examples: int, round_:
         def example(case, pick):
             if ids and pick < 3 and case.path_parameters is not None and "id" in case.path_parameters:
                 case.path_parameters["id"] = ids[pick % len(ids)]
+            if pick < 3 and case.path_parameters and "action_name" in case.path_parameters:
+                case.path_parameters["action_name"] = actions[(pick + round_) % len(actions)]
             figures.examples += 1
             with transaction.atomic():
                 try:
@@ -151,6 +160,7 @@ def test_api_conforms_to_its_schema_under_fuzzing(persona, wsgi_app):
     schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", wsgi_app)
     headers = {"Authorization": f"Token {_token(PERSONAS[persona])}"}
     known = _known_ids(schema, headers)
+    actions = _lifecycle_actions()
     operations = [result.ok() for result in schema.get_all_operations()]
     figures = Figures(operations=len(operations))
     started = time.monotonic()
@@ -162,7 +172,7 @@ def test_api_conforms_to_its_schema_under_fuzzing(persona, wsgi_app):
         for operation in operations:
             if round_ and time.monotonic() - started >= SECONDS:
                 break
-            _run_operation(operation, headers, known, figures, examples=size, round_=round_)
+            _run_operation(operation, headers, known, actions, figures, examples=size, round_=round_)
         done, round_ = done + size, round_ + 1
     elapsed = time.monotonic() - started
     print(
