@@ -119,7 +119,7 @@ def _queries(fetch) -> int:
     return len(captured)
 
 
-MAX_QUERIES = {"portal": 14, "api": 7}  # a customer admin's, the most: the scope resolves its ids in up to 6
+MAX_QUERIES = {"portal": 12, "api": 5}  # a customer admin's, the most: the scope resolves its ids in 3
 PAGES = [  # (persona, page)
     ("customer", "portal"), ("customer_admin", "portal"), ("partner", "portal"), ("consumer", "portal"),
     ("customer", "api"), ("customer_admin", "api"), ("partner", "api"), ("consumer", "api"),
