@@ -7,7 +7,7 @@ Internal roles see every case through `cases.view_all_cases`. The customer side 
 - every case of an account they act as partner for, and cases that name their account as partner.
 """
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import F, IntegerField, Q, Value
 from guardian.shortcuts import assign_perm, remove_perm
 
 from cases.models import (
@@ -22,7 +22,7 @@ from cases.models import (
 )
 from core import access
 from customers import permissions as customer_permissions
-from customers.models import Contact
+from customers.models import Account, Consumer, Contact
 from users.permissions import is_internal
 from users.roles import user_roles
 
@@ -87,8 +87,91 @@ def _granted_case_ids(user):
     )
 
 
+# Past this many ids a scope arm stays an id subquery instead of a literal list (a customer admin
+# over a huge hierarchy, a group granted a huge number of cases): the list would cost more to send
+# and plan than the subquery costs to run.
+SCOPE_ID_LIMIT = 5000
+
+
+def _ids_or_subquery(qs, field: str):
+    """The values of `field` in `qs` as a list when there are at most SCOPE_ID_LIMIT of them (one
+    bounded, indexed query), else `qs` itself as a subquery of that column."""
+    ids = list(qs.values_list(field, flat=True)[: SCOPE_ID_LIMIT + 1])
+    return qs.values(field) if len(ids) > SCOPE_ID_LIMIT else sorted(set(ids))
+
+
+_CONTACT, _CONSUMER, _GRANT = 1, 2, 3
+
+
+def _person_ids(user) -> tuple[list[tuple[int, int]], list[int], list[int] | None]:
+    """The user's contacts (id, account id), consumers and granted cases, in one UNION ALL of
+    indexed lookups. The granted cases are None when there are more than SCOPE_ID_LIMIT of them
+    (a group granted a huge number of cases): the caller keeps those arms as subqueries."""
+    user_grants, group_grants = _granted_case_ids(user)
+
+    def tagged(qs, tag: int, pk: str, other: str | None):
+        extra = F(other) if other else Value(None, output_field=IntegerField())
+        tag_value = Value(tag, output_field=IntegerField())
+        return qs.order_by().annotate(_tag=tag_value, _pk=F(pk), _other=extra).values_list("_tag", "_pk", "_other")
+
+    rows = list(
+        tagged(Contact.objects.filter(user=user), _CONTACT, "pk", "account_id").union(
+            tagged(Consumer.objects.filter(user=user), _CONSUMER, "pk", None),
+            tagged(user_grants, _GRANT, "content_object_id", None),
+            tagged(group_grants, _GRANT, "content_object_id", None),
+            all=True,
+        )[: SCOPE_ID_LIMIT + 1]
+    )
+    if len(rows) > SCOPE_ID_LIMIT:  # the grants overflowed: read the person's own rows alone
+        contacts = list(Contact.objects.filter(user=user).values_list("pk", "account_id"))
+        return contacts, list(Consumer.objects.filter(user=user).values_list("pk", flat=True)), None
+    contacts = [(pk, other) for tag, pk, other in rows if tag == _CONTACT]
+    return contacts, [pk for tag, pk, _ in rows if tag == _CONSUMER], [pk for tag, pk, _ in rows if tag == _GRANT]
+
+
 def case_scope_q(user) -> Q:
-    """The customer side's cases, as one Q of indexed conditions and id subqueries."""
+    """The customer side's cases as a Q on the case table's own columns, with no join.
+
+    The person's contacts, consumers and granted cases (one query) and the accounts they
+    administer (with every account below) or act as partner for (two more, only for those roles)
+    are resolved first, so the case table is filtered by plain `opened_by_id = ... OR contact_id
+    IN (...) OR consumer_id IN (...) OR id IN (...) OR account_id IN (...) OR partner_id IN (...)`:
+    PostgreSQL answers that with a BitmapOr of the indexes each column leads (case_contact_updated,
+    case_consumer_updated, case_account_updated, the opened_by and partner FK indexes, the primary
+    key), whatever the table's size. ORing the same conditions across outer joins and subqueries
+    (`case_scope_join_q`) planned a sequential scan of the whole table at a million cases.
+    Same cases as `case_scope_join_q` (tests/cases/test_customer_scope.py pins it).
+    """
+    if not user or not user.is_authenticated:
+        return Q(pk__in=[])
+    contacts, consumers, granted = _person_ids(user)
+    accounts = _ids_or_subquery(
+        Account.objects.filter(
+            customer_permissions.administered_account_q(user) | customer_permissions.partnered_account_q(user)
+        ),
+        "pk",
+    )
+    q = Q(opened_by_id=user.pk)
+    if contacts:
+        q |= Q(contact_id__in=sorted({pk for pk, _ in contacts}))
+    if consumers:
+        q |= Q(consumer_id__in=sorted(set(consumers)))
+    if granted is None:
+        user_grants, group_grants = _granted_case_ids(user)
+        q |= Q(pk__in=user_grants.values("content_object_id")) | Q(pk__in=group_grants.values("content_object_id"))
+    elif granted:
+        q |= Q(pk__in=sorted(set(granted)))
+    if not isinstance(accounts, list) or accounts:
+        q |= Q(account_id__in=accounts)
+    if contacts and any(r in customer_permissions.PARTNER_ROLES for r in user_roles(user)):
+        q |= Q(partner_id__in=sorted({account_id for _, account_id in contacts}))
+    return q
+
+
+def case_scope_join_q(user) -> Q:
+    """The same cases as `case_scope_q`, as one Q of joins and subqueries that needs no query to
+    build: for checking one case (`is_customer_side`), where the primary key bounds the work.
+    Never for a list: over the whole table it plans a sequential scan."""
     user_grants, group_grants = _granted_case_ids(user)
     q = (
         Q(contact__user=user)
@@ -111,7 +194,7 @@ def can_work_case(user) -> bool:
 def is_customer_side(user, case: Case) -> bool:
     if not user or not user.is_authenticated or is_internal(user):
         return False
-    return Case.objects.filter(case_scope_q(user), pk=case.pk).exists()
+    return Case.objects.filter(case_scope_join_q(user), pk=case.pk).exists()
 
 
 def actor_kind(user, case: Case) -> str | None:

@@ -1,6 +1,7 @@
 """`manage.py bench_seed --cases N`: bulk-seed N cases with journals for the benchmarks (bench/)."""
 from django.core.management.base import BaseCommand
 
+from bench.customer_side import seed_customer_side
 from bench.seed import seed
 
 
@@ -12,8 +13,17 @@ class Command(BaseCommand):
         parser.add_argument("--journal", type=int, default=3, help="Timeline entries per case (default 3).")
         parser.add_argument("--probe-journal", type=int, default=20, help="Entries on the probe case (default 20).")
         parser.add_argument("--seed", type=int, default=42, help="Random seed (the same seed gives the same spread).")
+        parser.add_argument(
+            "--customer-side", action="store_true",
+            help="Also give every bench contact a login and add a customer admin over a hierarchy, a partner and a "
+                 "consumer (bench/customer_side.py); with --cases 0, only that.",
+        )
 
     def handle(self, *args, **options):
+        progress = lambda message: self.stdout.write(message, ending="\n")  # noqa: E731
+        if options["customer_side"] and options["cases"] == 0:
+            seed_customer_side(progress)
+            return
         result = seed(
             cases=options["cases"], journal=options["journal"], probe_journal=options["probe_journal"],
             seed_value=options["seed"], progress=lambda message: self.stdout.write(message, ending="\n"),
@@ -22,3 +32,5 @@ class Command(BaseCommand):
             f"Seeded {result['cases']:,} cases and {result['events']:,} events in {result['seconds']} s "
             f"({result['rows_per_s']:,} rows/s); probe case id {result['probe_case_id']}."
         ))
+        if options["customer_side"]:
+            seed_customer_side(progress)
