@@ -76,7 +76,11 @@ def test_a_worker_killed_mid_send_delays_messages_but_loses_and_duplicates_none(
     ]  # autocommit: each row is committed and its send queued at once
     first = _worker(queue, log, delay=1.0)
     try:
-        _wait(lambda: len(_lines(log)) >= 2, 90, "the first worker to deliver two messages")
+        # Two delivered and recorded as sent: the worker is then inside the third one's 1 s delay.
+        # (Waiting for the log alone could kill it between a delivery and its SENT commit, the
+        # one window no outbox can close: that message would rightly be delivered again.)
+        _wait(lambda: len(_lines(log)) >= 2 and Notification.objects.filter(state=NotificationState.SENT).count() >= 2,
+              90, "the first worker to deliver two messages")
         first.send_signal(signal.SIGKILL)  # mid-send: it is inside the next one's delay
         first.wait(timeout=10)
     finally:
