@@ -7,7 +7,9 @@ import os
 import signal
 import socket
 import sqlite3
+import select
 import subprocess
+import threading
 import time
 import urllib.request
 import uuid
@@ -62,20 +64,55 @@ def _processes_marked(marker: str) -> list[str]:
     return found
 
 
+class _PipeReader:
+    """Drains a pipe into the log file until closed, then closes the pipe's only read end."""
+
+    def __init__(self, fd: int, path: Path):
+        self.fd, self.path, self.done = fd, path, threading.Event()
+        self.thread = threading.Thread(target=self._drain, daemon=True)
+        self.thread.start()
+
+    def _drain(self) -> None:
+        with open(self.path, "ab") as log:
+            while not self.done.is_set():
+                if select.select([self.fd], [], [], 0.1)[0]:
+                    chunk = os.read(self.fd, 65536)
+                    if not chunk:
+                        break
+                    log.write(chunk)
+                    log.flush()
+        os.close(self.fd)
+
+    def close(self) -> None:
+        self.done.set()
+        self.thread.join(timeout=5)
+
+
 class RunAll:
-    def __init__(self, env: dict):
+    def __init__(self, env: dict, through_pipe: bool = False):
         self.marker = f"run-all-test-{uuid.uuid4().hex}"
         self.port = _free_port()
         self.log_path = Path(env["_work"]) / f"{self.marker}.log"
         self.db = env["DATABASE_URL"].removeprefix("sqlite:///")
         self.env = {k: v for k, v in env.items() if not k.startswith("_")}
         self.env.update({"RUN_PORT": str(self.port), "RUN_ALL_TEST_MARKER": self.marker})
+        self._reader = None
         with open(self.log_path, "wb") as log:
+            out = log
+            if through_pipe:  # `make run | tee log`: the output goes through a pipe that a thread drains
+                read_end, out = os.pipe()
+                self._reader = _PipeReader(read_end, self.log_path)
             # Its own session, as a terminal's foreground job: Ctrl-C is a SIGINT to the group.
             self.proc = subprocess.Popen(
-                ["bin/run-all"], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                ["bin/run-all"], cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT,
                 start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
             )
+            if through_pipe:
+                os.close(out)
+
+    def close_output(self) -> None:
+        """The pipe's reader goes (tee ended by the same Ctrl-C): every later write is a SIGPIPE."""
+        self._reader.close()
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -150,4 +187,19 @@ def test_run_all_stops_within_seconds_and_leaves_nothing(run_env, sig, busy):
         if lock is not None:
             lock.rollback() if lock.in_transaction else None
             lock.close()
+        run.kill_leftovers()
+
+
+def test_run_all_stops_the_others_when_its_output_pipe_is_gone(run_env):
+    """`make run | tee log` and Ctrl-C: tee ends too, so run-all's first word while stopping hits a
+    closed pipe. It used to die of SIGPIPE right there, leaving web, worker and beat running."""
+    run = RunAll(run_env, through_pipe=True)
+    try:
+        run.wait_until_up()
+        run.close_output()
+        took = run.stop(signal.SIGTERM)
+        left = _processes_marked(run.marker)
+        assert left == [], f"left running after run-all stopped: {left}"
+        assert took < STOP_WITHIN, f"stopping took {took:.1f} s"
+    finally:
         run.kill_leftovers()
