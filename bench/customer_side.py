@@ -4,29 +4,36 @@
 Seeding, after `bench_seed` has written the cases (additive and idempotent: a second run only
 adds logins to contacts that have none):
 - every bench contact gets a login (role customer; bulk-inserted users and role memberships, as
-  `users.services.user_create` would write them, with unusable passwords); the seed spreads the
-  cases evenly over the contacts, so each has cases / contacts of them (167 at 100,000 cases);
-- the first bench account becomes the root of a three-level hierarchy (two children, each with
-  two children) and its first contact its customer admin (through the customers services);
-- a partner account "Bench partner" with a contact who is a partner (a login), related to the
-  five accounts of that hierarchy (through the customers services);
-- a consumer with a login, who is the consumer of 200 cases spread over the table.
+  `users.services.user_create` would write them); the seed gives contacts from 1 to 500 cases
+  each, skewed (bench/seed.py, `contact_quotas`);
+- `HIERARCHIES`: customer admins (`bench_customer_admin`, `bench_customer_admin_2`, ...), each the
+  first contact of the root of a three-level account hierarchy holding a share of all cases
+  (5,000 of 1,000,000 for `bench_customer_admin`, at least 7 accounts), through the customers
+  services;
+- `PARTNERS`: partner accounts with a contact who is a partner (a login, `bench_partner`, ...),
+  related to several accounts holding a share of the cases (4,000 of 1,000,000 for `bench_partner`);
+- consumers with logins: `bench_consumer` with 200 cases spread over the table and
+  `OTHER_CONSUMERS` more (`bench_consumer_2`, ...) with 1 to 20 each;
+- every bench login's password is `bench-password` (bench/seed.py, `set_bench_passwords`).
 
-Measuring: for each persona (a contact with the median number of cases, the customer admin, the
-partner, the consumer), the portal home, "My cases", "My cases" with the open filter and the
-customer API list (first page), interleaved, median and p95 ms and the query count of one extra
-request."""
+Measuring: for each persona (`bench_personas`: the contact with the median number of cases, the
+contact with the most, the customer admin, the partner, the consumer), the portal home, "My
+cases", "My cases" with the open filter and the customer API list (first page), interleaved,
+median and p95 ms and the query count of one extra request."""
+import math
+import random
 import statistics
 import time
 from collections.abc import Callable
 
 from django.contrib.auth.models import Group
 from django.db import connection, transaction
-from django.db.models import Count
+from django.db.models import CharField, Count, OuterRef, Subquery, Value
+from django.db.models.functions import Cast, Concat
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, setup_test_environment
 
-from bench.seed import ACCOUNT_PREFIX
+from bench.seed import ACCOUNT_PREFIX, bench_password_hash, set_bench_passwords
 from cases.models import Case
 from cases.permissions import case_scope_q
 from customers import services as customer_services
@@ -37,14 +44,23 @@ from users.models import User
 ADMIN_USERNAME = "bench_customer_admin"
 PARTNER_USERNAME = "bench_partner"
 CONSUMER_USERNAME = "bench_consumer"
+CONTACT_PREFIX = "bench_contact_"
 CONSUMER_CASES = 200
+# (username, share of all cases under it): hierarchies of accounts with a customer admin each,
+# and partners related to several accounts; at 1,000,000 cases 5,000 / 2,000 / 1,000 and 4,000 / 1,000.
+HIERARCHIES = [(ADMIN_USERNAME, 0.005), ("bench_customer_admin_2", 0.002), ("bench_customer_admin_3", 0.001)]
+PARTNERS = [(PARTNER_USERNAME, 0.004), ("bench_partner_2", 0.001)]
+MIN_ACCOUNTS, MAX_ACCOUNTS = 7, 150  # per hierarchy or partner
+OTHER_CONSUMERS = 20
 
 
-def seed_customer_side(progress: Callable[[str], None] = lambda message: None) -> dict:
+def seed_customer_side(progress: Callable[[str], None] = lambda message: None, *, seed_value: int = 42) -> dict:
     logins = _contact_logins(progress)
     if not User.objects.filter(username=ADMIN_USERNAME).exists():
         with transaction.atomic():
-            _hierarchy_admin_partner_consumer(progress)
+            _hierarchies_partners_consumers(random.Random(seed_value), progress)
+    passwords = set_bench_passwords()
+    progress(f"{passwords} bench logins given the bench password")
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("ANALYZE cases_case, customers_account, customers_contact, customers_consumer, users_user")
@@ -53,57 +69,123 @@ def seed_customer_side(progress: Callable[[str], None] = lambda message: None) -
 
 def _contact_logins(progress) -> int:
     contacts = list(
-        Contact.objects.filter(account__name__startswith=ACCOUNT_PREFIX, user__isnull=True).order_by("id")
+        Contact.objects.filter(account__name__startswith=ACCOUNT_PREFIX, user__isnull=True)
+        .order_by("id").values_list("id", "email", "first_name", "last_name")
     )
     if not contacts:
         return 0
     customer = Group.objects.get(name="customer")
+    password = bench_password_hash()
     with transaction.atomic():
         users = User.objects.bulk_create(
-            [User(username=f"bench_contact_{c.pk}", email=c.email, first_name=c.first_name, last_name=c.last_name,
-                  password="!") for c in contacts],
+            [User(username=f"{CONTACT_PREFIX}{pk}", email=email, first_name=first, last_name=last, password=password)
+             for pk, email, first, last in contacts],
             batch_size=1_000,
         )
         User.groups.through.objects.bulk_create(
             [User.groups.through(user_id=u.pk, group_id=customer.pk) for u in users], batch_size=1_000
         )
-        for contact, user in zip(contacts, users, strict=True):
-            contact.user_id = user.pk
-        Contact.objects.bulk_update(contacts, ["user"], batch_size=1_000)
+        login = User.objects.filter(username=Concat(Value(CONTACT_PREFIX), Cast(OuterRef("pk"), CharField())))
+        Contact.objects.filter(account__name__startswith=ACCOUNT_PREFIX, user__isnull=True).update(
+            user_id=Subquery(login.values("pk")[:1])
+        )
     progress(f"{len(users)} contact logins")
     return len(users)
 
 
-def _hierarchy_admin_partner_consumer(progress) -> None:
-    accounts = list(Account.objects.filter(name__startswith=ACCOUNT_PREFIX).order_by("id")[:7])
-    root, children, grandchildren = accounts[0], accounts[1:3], accounts[3:7]
-    for parent, below in ((root, children), (children[0], grandchildren[:2]), (children[1], grandchildren[2:])):
-        for account in below:
-            customer_services.account_update(actor=None, instance=account, parent=parent)
-    admin_contact = Contact.objects.filter(account=root).order_by("id").first()
-    admin = admin_contact.user
+def _hierarchies_partners_consumers(rng, progress) -> None:
+    total = Case.objects.count()
+    cases_of = dict(
+        Case.objects.filter(account__name__startswith=ACCOUNT_PREFIX).values_list("account_id").annotate(n=Count("id"))
+    )
+    free = list(Account.objects.filter(name__startswith=ACCOUNT_PREFIX).order_by("id"))
+    for username, share in HIERARCHIES:
+        accounts = _take(free, cases_of, total * share)
+        _hierarchy(username, accounts)
+        progress(f"{username}: hierarchy of {len(accounts)} accounts under {accounts[0].number}, "
+                 f"{sum(cases_of.get(a.pk, 0) for a in accounts):,} cases")
+    free.reverse()  # partners relate to accounts from the other end of the table
+    for number, (username, share) in enumerate(PARTNERS, start=1):
+        accounts = _take(free, cases_of, total * share)
+        _partner(username, f"Bench partner{'' if number == 1 else f' {number}'}", accounts)
+        progress(f"{username}: partner of {len(accounts)} accounts, "
+                 f"{sum(cases_of.get(a.pk, 0) for a in accounts):,} cases")
+    _consumers(rng, progress)
+
+
+def _take(free: list[Account], cases_of: dict[int, int], target: float) -> list[Account]:
+    """The next accounts of `free` (removed from it) until they hold `target` cases."""
+    taken, held = [], 0
+    while free and len(taken) < MAX_ACCOUNTS and (held < target or len(taken) < MIN_ACCOUNTS):
+        account = free.pop(0)
+        taken.append(account)
+        held += cases_of.get(account.pk, 0)
+    return taken
+
+
+def _hierarchy(username: str, accounts: list[Account]) -> None:
+    """Three levels: the first account the root, about sqrt(n) children, the rest grandchildren
+    round-robin under the children; the root's first contact becomes its customer admin."""
+    root, rest = accounts[0], accounts[1:]
+    width = max(2, round(math.sqrt(len(rest))))
+    children, grandchildren = rest[:width], rest[width:]
+    for child in children:
+        customer_services.account_update(actor=None, instance=child, parent=root)
+    for i, grandchild in enumerate(grandchildren):
+        customer_services.account_update(actor=None, instance=grandchild, parent=children[i % len(children)])
+    admin = Contact.objects.filter(account=root).order_by("id").first().user
     user_services.user_set_roles(actor=None, user=admin, roles=["customer_admin"])
-    User.objects.filter(pk=admin.pk).update(username=ADMIN_USERNAME)
+    User.objects.filter(pk=admin.pk).update(username=username)
     admin.refresh_from_db()
     customer_services.account_admin_grant(actor=None, account=root, user=admin)
-    partner_account = customer_services.account_create(actor=None, name="Bench partner", is_partner=True,
-                                                       is_customer=False)
-    partner = user_services.user_create(actor=None, username=PARTNER_USERNAME, roles=["partner"],
-                                        email="partner@bench.example")
+
+
+def _partner(username: str, name: str, accounts: list[Account]) -> None:
+    partner_account = customer_services.account_create(actor=None, name=name, is_partner=True, is_customer=False)
+    email = f"{username}@bench.example"
+    partner = user_services.user_create(actor=None, username=username, roles=["partner"], email=email)
     customer_services.contact_create(actor=None, account=partner_account, first_name="Bench", last_name="Partner",
-                                     user=partner, email="partner@bench.example")
-    for account in accounts[:7]:
+                                     user=partner, email=email)
+    for account in accounts:
         customer_services.account_relationship_create(actor=None, from_account=partner_account, to_account=account)
-    consumer_user = user_services.user_create(actor=None, username=CONSUMER_USERNAME, roles=["consumer"],
-                                              email="consumer@bench.example")
-    consumer = customer_services.consumer_create(actor=None, first_name="Bench", last_name="Consumer",
-                                                 user=consumer_user, email="consumer@bench.example")
-    total = Case.objects.count()
-    step = max(1, total // CONSUMER_CASES)
-    ids = list(Case.objects.order_by("id").values_list("id", flat=True)[::step][:CONSUMER_CASES]) if total else []
-    Case.objects.filter(pk__in=ids).update(consumer=consumer)
-    progress(f"hierarchy of {len(accounts)} accounts under {root.number} with admin {ADMIN_USERNAME}; "
-             f"partner {PARTNER_USERNAME}; consumer {CONSUMER_USERNAME} with {len(ids)} cases")
+
+
+def _consumers(rng, progress) -> None:
+    ids = list(Case.objects.filter(consumer__isnull=True).order_by("id").values_list("id", flat=True))
+    step = max(1, len(ids) // CONSUMER_CASES)
+    spread = ids[::step][:CONSUMER_CASES]
+    taken = set(spread)
+    counts = [rng.randint(1, 20) for _ in range(OTHER_CONSUMERS)]
+    pool = rng.sample([i for i in ids if i not in taken], min(len(ids) - len(taken), sum(counts)))
+    plan = [(CONSUMER_USERNAME, spread)]
+    for n, count in enumerate(counts, start=2):
+        plan.append((f"{CONSUMER_USERNAME}_{n}", pool[:count]))
+        pool = pool[count:]
+    for username, case_ids in plan:
+        user = user_services.user_create(actor=None, username=username, roles=["consumer"],
+                                         email=f"{username}@bench.example")
+        consumer = customer_services.consumer_create(actor=None, first_name="Bench", last_name=f"Consumer {username}",
+                                                     user=user, email=f"{username}@bench.example")
+        Case.objects.filter(pk__in=case_ids, consumer__isnull=True).update(consumer=consumer)
+    progress(f"{len(plan)} consumers with logins; {CONSUMER_USERNAME} has {len(spread)} cases")
+
+
+def bench_personas() -> dict[str, str]:
+    """The usernames the customer-side benchmarks act as: `median_contact` (the contact with the
+    median number of cases), `biggest_contact` (the most), `customer_admin`, `partner`, `consumer`.
+    Every one signs in with bench/seed.py's BENCH_PASSWORD."""
+    held = sorted(
+        (n, username) for username, n in
+        Case.objects.filter(contact__user__username__startswith=CONTACT_PREFIX)
+        .values_list("contact__user__username").annotate(n=Count("id"))
+    )
+    if not held:
+        raise RuntimeError("no bench contact with a login and cases: run bench_seed --customer-side first")
+    biggest = max(held, key=lambda row: (row[0], -int(row[1][len(CONTACT_PREFIX):])))
+    return {
+        "median_contact": held[len(held) // 2][1], "biggest_contact": biggest[1],
+        "customer_admin": ADMIN_USERNAME, "partner": PARTNER_USERNAME, "consumer": CONSUMER_USERNAME,
+    }
 
 
 # --- measuring -----------------------------------------------------------------------------------
@@ -116,22 +198,16 @@ PAGES = {
 
 
 def personas() -> dict[str, User]:
-    median_contact = (
-        Contact.objects.filter(account__name__startswith=ACCOUNT_PREFIX, user__isnull=False)
-        .annotate(n=Count("cases")).order_by("n", "id")
-    )
-    count = median_contact.count()
-    contact = median_contact[count // 2] if count else None
-    found = {
-        "contact": contact.user if contact else None,
-        "customer_admin": User.objects.filter(username=ADMIN_USERNAME).first(),
-        "partner": User.objects.filter(username=PARTNER_USERNAME).first(),
-        "consumer": User.objects.filter(username=CONSUMER_USERNAME).first(),
-    }
-    missing = [name for name, user in found.items() if user is None]
+    """`bench_personas` as users, keyed contact (the median one), biggest_contact, customer_admin,
+    partner, consumer."""
+    names = bench_personas()
+    names["contact"] = names.pop("median_contact")
+    users = {u.username: u for u in User.objects.filter(username__in=names.values())}
+    missing = [key for key, username in names.items() if username not in users]
     if missing:
         raise RuntimeError(f"no bench {', '.join(missing)}: run bench_seed --customer-side first")
-    return found
+    order = ["contact", "biggest_contact", "customer_admin", "partner", "consumer"]
+    return {key: users[names[key]] for key in order}
 
 
 def run(*, iterations: int = 30, progress: Callable[[str], None] = lambda message: None) -> dict:

@@ -11,11 +11,26 @@ lifecycle, numbers reserved as one block and the number sequence/counter advance
 later `case_create` calls never collide), assignees members of their group, resolved/closed
 rows with resolution code, notes and timestamps, and a "created" event first on every timeline.
 
-Seeding is additive: a second run adds N more cases and reuses the reference rows."""
+The spread is what a live system has (issue 15): contacts hold from 1 to 500 cases each, skewed
+(log-normal, median 8: most have a few, a long tail up to 500; `contact_quotas`), accounts have 1
+to 8 contacts, and the state follows the age: the older a case, the likelier it is closed, so the
+most recently opened and updated rows are mostly new/open/awaiting/resolved ones spread over many
+customers, while closed ones are older (`_state_for`; the overall share of each state is still
+`STATE_WEIGHTS`). The same `--seed` gives the same spread.
+
+Every bench login gets the password `BENCH_PASSWORD` (one `make_password`, written to all;
+`set_bench_passwords`): a bench database only.
+
+Seeding is additive: a second run adds N more cases and reuses the reference rows (the new cases
+go to the same contacts in the same proportions)."""
 import datetime
+import functools
+import math
 import random
 import time
 from collections.abc import Callable, Iterable
+
+from django.contrib.auth.hashers import make_password
 
 from django.db import connection, transaction
 from django.db.models import NOT_PROVIDED, CharField, Value
@@ -34,7 +49,13 @@ PROBE_DESCRIPTION = "Bench probe case (20 journal entries)"
 ACCOUNT_PREFIX = "Bench account "
 GROUPS = [("Bench Tier 1", 0.30), ("Bench Tier 2", 0.25), ("Bench Billing", 0.20), ("Bench Network", 0.15), ("Bench Field", 0.10)]
 AGENTS_PER_GROUP = 4
-CONTACTS_PER_ACCOUNT = 3
+# Contacts per account (value, weight): most accounts have one to three, a few up to eight.
+CONTACTS_PER_ACCOUNT = [(1, 30), (2, 25), (3, 20), (4, 10), (5, 6), (6, 4), (7, 3), (8, 2)]
+# Cases per contact: log-normal (median 8, sigma 1.5), clipped to [1, 500].
+CONTACT_CASES_MEDIAN, CONTACT_CASES_SIGMA, CONTACT_CASES_MAX = 8, 1.5, 500
+MIN_ACCOUNTS = 20  # small seeds (tests) still have enough accounts for the customer side's hierarchies
+BENCH_PASSWORD = "bench-password"  # every bench login; bench/README.md
+BENCH_LOGIN_REGEX = r"^bench_(agent|contact|customer_admin|partner|consumer)"
 # Most cases in a mature installation are history; the queue is a minority (state, weight).
 STATE_WEIGHTS = [("closed", 70), ("cancelled", 3), ("resolved", 5), ("awaiting_info", 4), ("open", 12), ("new", 6)]
 CATEGORY = {"new": "new", "open": "open", "awaiting_info": "awaiting", "resolved": "resolved", "closed": "closed", "cancelled": "cancelled"}
@@ -63,10 +84,10 @@ def seed(*, cases: int, journal: int = 3, probe_journal: int = 20, seed_value: i
     rng = random.Random(seed_value)
     lifecycle = Lifecycle.objects.get(code="standard")
     groups = _groups()
-    contacts = _contacts(max(20, min(2_000, cases // 500)), progress)
+    total = cases + 1
+    contacts, owners = _contacts(rng, total, progress)
     progress(f"reference data ready: {len(groups)} groups, {len(contacts)} contacts")
     first_id = (Case.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
-    total = cases + 1
     first_number = _reserve_numbers("CS", total)
     writer = _Writer(progress)
 
@@ -74,7 +95,8 @@ def seed(*, cases: int, journal: int = 3, probe_journal: int = 20, seed_value: i
         now = timezone.now()
         for i in range(total):
             probe = i == total - 1
-            yield _case_row(rng, first_id + i, first_number + i, i / max(total, 1), lifecycle.pk, groups, contacts, probe, now)
+            yield _case_row(rng, first_id + i, first_number + i, i / max(total, 1), lifecycle.pk, groups,
+                            contacts[owners[i]], probe, now)
 
     rows_written = writer.write(Case, _case_columns(), case_rows(), label="cases")
     _advance_id_sequence(Case)
@@ -87,6 +109,7 @@ def seed(*, cases: int, journal: int = 3, probe_journal: int = 20, seed_value: i
             yield from _event_rows(rng, first_id + i, count, agents)
 
     events_written = writer.write(CaseEvent, _event_columns(), event_rows(), label="events")
+    set_bench_passwords()
     _analyze(progress)
     elapsed = time.monotonic() - started
     probe_id = first_id + total - 1
@@ -129,37 +152,108 @@ def bench_group() -> AssignmentGroup:
     return AssignmentGroup.objects.get(name=GROUPS[0][0])
 
 
-def _contacts(accounts: int, progress) -> list[tuple[int, int]]:
-    """[(contact id, account id)]: bench accounts with a few contacts each, bulk-inserted once."""
-    existing = list(
+def contact_quotas(rng: random.Random, total: int, *, minimum: int = 0) -> list[int]:
+    """How many of `total` cases each contact holds: log-normal draws clipped to [1, 500] until
+    they cover `total`, then apportioned exactly (largest remainder) so they sum to `total`; at
+    least `minimum` contacts (a small seed then scales the draws down)."""
+    draws = []
+    while sum(draws) < total or len(draws) < minimum:
+        draws.append(_draw_cases(rng))
+    return apportion(total, draws)
+
+
+def _draw_cases(rng: random.Random) -> int:
+    value = rng.lognormvariate(math.log(CONTACT_CASES_MEDIAN), CONTACT_CASES_SIGMA)
+    return max(1, min(CONTACT_CASES_MAX, round(value)))
+
+
+def apportion(total: int, weights: list[int]) -> list[int]:
+    """`total` split in proportion to `weights` (largest remainder), summing exactly to `total`."""
+    whole = sum(weights)
+    if not whole:
+        return [0] * len(weights)
+    shares = [total * w / whole for w in weights]
+    counts = [int(share) for share in shares]
+    by_remainder = sorted(range(len(weights)), key=lambda i: (counts[i] - shares[i], i))
+    for i in by_remainder[: total - sum(counts)]:
+        counts[i] += 1
+    return counts
+
+
+def _contacts(rng: random.Random, total: int, progress) -> tuple[list[tuple[int, int]], list[int]]:
+    """([(contact id, account id)], the index in it of each of the `total` new cases' contact).
+
+    The first seed creates the contacts its quotas need (bulk-inserted, no logins), grouped into
+    accounts of 1 to 8 contacts; a later seed reuses them and spreads its cases in the same
+    proportions (the same draws). The case order is shuffled, so every contact's cases run
+    through the whole timeline."""
+    existing = _bench_contacts()
+    if existing:
+        draws = [_draw_cases(rng) for _ in existing]
+        quotas = apportion(total, draws)
+    else:
+        quotas = contact_quotas(rng, total, minimum=MIN_ACCOUNTS * 3)
+        _create_contacts(rng, len(quotas), progress)
+        existing = _bench_contacts()
+    owners = [index for index, quota in enumerate(quotas) for _ in range(quota)]
+    rng.shuffle(owners)
+    return existing, owners
+
+
+def _bench_contacts() -> list[tuple[int, int]]:
+    return list(
         Contact.objects.filter(account__name__startswith=ACCOUNT_PREFIX).order_by("id").values_list("id", "account_id")
     )
-    if existing:
-        return existing
+
+
+def _account_sizes(rng: random.Random, contacts: int) -> list[int]:
+    values, weights = zip(*CONTACTS_PER_ACCOUNT, strict=True)
+    sizes = []
+    while sum(sizes) < contacts:
+        sizes.append(rng.choices(values, weights)[0])
+    sizes[-1] -= sum(sizes) - contacts
+    return sizes
+
+
+def _create_contacts(rng: random.Random, contacts: int, progress) -> None:
+    sizes = _account_sizes(rng, contacts)
     with transaction.atomic():
-        start = _reserve_numbers("ACC", accounts)
+        start = _reserve_numbers("ACC", len(sizes))
         rows = Account.objects.bulk_create(
             [
                 Account(name=f"{ACCOUNT_PREFIX}{i + 1:05d}", number=f"ACC{start + i:0{WIDTH}d}", path="/",
-                        city=random.choice(["Springfield", "Lyon", "Austin", "Osaka"]), country="US")
-                for i in range(accounts)
+                        city=rng.choice(["Springfield", "Lyon", "Austin", "Osaka"]), country="US")
+                for i in range(len(sizes))
             ],
             batch_size=1_000,
         )
-        Account.objects.filter(pk__in=[a.pk for a in rows]).update(
+        Account.objects.filter(name__startswith=ACCOUNT_PREFIX, path="/").update(
             path=Concat(Value("/"), Cast("id", CharField()), Value("/"))
         )
         Contact.objects.bulk_create(
             [
                 Contact(account=account, first_name=f"Contact{c + 1}", last_name=account.name.rsplit(" ", 1)[-1],
                         email=f"contact{c + 1}.{account.number.lower()}@bench.example")
-                for account in rows
-                for c in range(CONTACTS_PER_ACCOUNT)
+                for account, size in zip(rows, sizes, strict=True)
+                for c in range(size)
             ],
             batch_size=1_000,
         )
-    progress(f"{accounts} accounts and {accounts * CONTACTS_PER_ACCOUNT} contacts created")
-    return _contacts(accounts, progress)
+    progress(f"{len(sizes)} accounts and {contacts} contacts created")
+
+
+@functools.cache
+def bench_password_hash() -> str:
+    """One `make_password(BENCH_PASSWORD)` per process, the same hash for every bench login."""
+    return make_password(BENCH_PASSWORD)
+
+
+def set_bench_passwords() -> int:
+    """Every bench login (agents, contacts, customer admins, partners, consumers) signs in with
+    `BENCH_PASSWORD`: one UPDATE writing the one hash."""
+    return User.objects.filter(username__regex=BENCH_LOGIN_REGEX).exclude(password=bench_password_hash()).update(
+        password=bench_password_hash()
+    )
 
 
 def _reserve_numbers(prefix: str, count: int) -> int:
@@ -236,37 +330,52 @@ def _check_columns(model, columns) -> None:
         raise RuntimeError(f"bench seed does not write {model.__name__} column(s) {sorted(missing)}")
 
 
-_STATES, _STATE_W = zip(*STATE_WEIGHTS, strict=True)
+_ACTIVE = [(s, w) for s, w in STATE_WEIGHTS if s not in ("closed", "cancelled")]
+_DONE = [(s, w) for s, w in STATE_WEIGHTS if s in ("closed", "cancelled")]
+_ACTIVE_STATES, _ACTIVE_W = zip(*_ACTIVE, strict=True)
+_DONE_STATES, _DONE_W = zip(*_DONE, strict=True)
+# P(active | age fraction f) = f ** K, whose mean 1 / (K + 1) is the active share of STATE_WEIGHTS.
+_ACTIVE_SHARE = sum(_ACTIVE_W) / sum(w for _, w in STATE_WEIGHTS)
+_ACTIVE_EXPONENT = 1 / _ACTIVE_SHARE - 1
 _GROUP_W = [w for _, w in GROUPS]
 _CHANNELS = ["web", "web", "web", "email", "email", "phone", "chat"]
 
 
-def _case_row(rng, case_id, number, fraction, lifecycle_id, groups, contacts, probe, now) -> tuple:
-    # Opened across two years, oldest first; recent cases are more likely still in the queue.
+def _state_for(rng, fraction: float) -> str:
+    """The state of a case opened at `fraction` of the timeline (0 oldest, 1 newest): the
+    newest are nearly all still active, the oldest nearly all closed, as in a live system."""
+    if rng.random() < fraction ** _ACTIVE_EXPONENT:
+        return rng.choices(_ACTIVE_STATES, _ACTIVE_W)[0]
+    return rng.choices(_DONE_STATES, _DONE_W)[0]
+
+
+def _case_row(rng, case_id, number, fraction, lifecycle_id, groups, contact, probe, now) -> tuple:
+    # Opened across two years, oldest first; the state follows the age (_state_for), and every
+    # timestamp stays before now, so the most recently updated rows are the recent active ones.
+    cap = now - datetime.timedelta(minutes=1)
     opened = EPOCH + (now - EPOCH) * fraction + datetime.timedelta(seconds=rng.randint(0, 3600))
     opened = min(opened, now - datetime.timedelta(minutes=5))
-    state = "open" if probe else rng.choices(_STATES, _STATE_W)[0]
+    state = "open" if probe else _state_for(rng, fraction)
     g = 0 if probe else rng.choices(range(len(groups)), _GROUP_W)[0]
     group, members = groups[g]
-    contact_id, account_id = rng.choice(contacts)
+    contact_id, account_id = contact
     impact, urgency = rng.randint(1, 3), rng.randint(1, 3)
     assignee = None if state == "new" else rng.choice(members)
-    assigned_at = opened + datetime.timedelta(minutes=rng.randint(1, 120)) if assignee else None
-    first_response = assigned_at + datetime.timedelta(minutes=rng.randint(1, 240)) if assignee else None
+    assigned_at = min(cap, opened + datetime.timedelta(minutes=rng.randint(1, 120))) if assignee else None
+    first_response = min(cap, assigned_at + datetime.timedelta(minutes=rng.randint(1, 240))) if assignee else None
     resolved_at = resolved_by = closed_at = closed_by = None
     resolution_code = close_notes = ""
     if state in ("resolved", "closed"):
-        resolved_at = first_response + datetime.timedelta(hours=rng.randint(1, 96))
+        resolved_at = min(cap, first_response + datetime.timedelta(hours=rng.randint(1, 96)))
         resolved_by = assignee
         resolution_code = rng.choice([ResolutionCode.FIXED, ResolutionCode.GUIDANCE, ResolutionCode.WORKAROUND]).value
         close_notes = "Applied the fix and confirmed with the customer."
     if state == "closed":
-        closed_at, closed_by = resolved_at + datetime.timedelta(days=rng.randint(0, 10)), assignee
+        closed_at, closed_by = min(cap, resolved_at + datetime.timedelta(days=rng.randint(0, 10))), assignee
     if state == "cancelled":
-        closed_at = opened + datetime.timedelta(hours=rng.randint(1, 48))
+        closed_at = min(cap, opened + datetime.timedelta(hours=rng.randint(1, 48)))
         closed_by = assignee
     updated = max(t for t in (opened, assigned_at, first_response, resolved_at, closed_at) if t is not None)
-    updated = min(updated, now)
     subject = PROBE_DESCRIPTION if probe else rng.choice(SUBJECTS)
     return (
         case_id, f"CS{number:0{WIDTH}d}", lifecycle_id, state, CATEGORY[state], 1 + rng.randint(0, 4), subject,

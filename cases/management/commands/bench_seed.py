@@ -15,14 +15,15 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=42, help="Random seed (the same seed gives the same spread).")
         parser.add_argument(
             "--customer-side", action="store_true",
-            help="Also give every bench contact a login and add a customer admin over a hierarchy, a partner and a "
-                 "consumer (bench/customer_side.py); with --cases 0, only that.",
+            help="Also give every bench contact a login and add customer admins over account hierarchies, partners "
+                 "and consumers with logins (bench/customer_side.py); with --cases 0, only that. Every bench "
+                 "login's password is bench-password.",
         )
 
     def handle(self, *args, **options):
         progress = lambda message: self.stdout.write(message, ending="\n")  # noqa: E731
         if options["customer_side"] and options["cases"] == 0:
-            seed_customer_side(progress)
+            seed_customer_side(progress, seed_value=options["seed"])
             return
         result = seed(
             cases=options["cases"], journal=options["journal"], probe_journal=options["probe_journal"],
@@ -33,4 +34,4 @@ class Command(BaseCommand):
             f"({result['rows_per_s']:,} rows/s); probe case id {result['probe_case_id']}."
         ))
         if options["customer_side"]:
-            seed_customer_side(progress)
+            seed_customer_side(progress, seed_value=options["seed"])
