@@ -156,9 +156,10 @@ def contact_quotas(rng: random.Random, total: int, *, minimum: int = 0) -> list[
     """How many of `total` cases each contact holds: log-normal draws clipped to [1, 500] until
     they cover `total`, then apportioned exactly (largest remainder) so they sum to `total`; at
     least `minimum` contacts (a small seed then scales the draws down)."""
-    draws = []
-    while sum(draws) < total or len(draws) < minimum:
+    draws, drawn = [], 0
+    while drawn < total or len(draws) < minimum:
         draws.append(_draw_cases(rng))
+        drawn += draws[-1]
     return apportion(total, draws)
 
 
@@ -208,10 +209,11 @@ def _bench_contacts() -> list[tuple[int, int]]:
 
 def _account_sizes(rng: random.Random, contacts: int) -> list[int]:
     values, weights = zip(*CONTACTS_PER_ACCOUNT, strict=True)
-    sizes = []
-    while sum(sizes) < contacts:
+    sizes, covered = [], 0
+    while covered < contacts:
         sizes.append(rng.choices(values, weights)[0])
-    sizes[-1] -= sum(sizes) - contacts
+        covered += sizes[-1]
+    sizes[-1] -= covered - contacts
     return sizes
 
 
