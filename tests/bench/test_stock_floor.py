@@ -57,6 +57,7 @@ def floor():
         assert "floor_case: 301 rows" in done.stdout and "ANALYZE" in done.stdout
         assert stock_database_exists(floor_url.removesuffix("_stock"))
         with StockFloor(database_url=floor_url) as running:
+            running.url = floor_url
             yield running, people, own
     finally:
         drop_database(floor_url)
@@ -142,3 +143,34 @@ def test_each_customer_persona_sees_its_scope_and_no_work_notes(floor):
     assert own.number in page and SECRET not in page
     _ok(f.request("POST", f"/portal/cases/{own.number}/comment/", user=contact, data={"body": "Thanks"}), 302)
     assert "Thanks" in f.request("GET", f"/portal/cases/{own.number}/", user=contact, body=True)["content"]
+
+
+def test_bench_run_measures_every_figure_against_the_floor_and_leaves_both_databases_as_they_were(
+        floor, monkeypatch):
+    from bench.run import run, table
+
+    f, people, _ = floor
+    monkeypatch.setenv("STOCK_DATABASE_URL", f.url)
+    probe = Case.objects.get(short_description=PROBE_DESCRIPTION)
+    agent = bench_agent().username
+    before = (Case.objects.count(), probe.events.count(), f.mark(),
+              f.request("GET", f"/cases/{probe.number}/", user=agent, body=True)["content"].count('class="entry '))
+    result = run(iterations=1, creations=2, stock=True)
+    figures = result["stock"]["figures"]
+    pages = ("portal_home", "my_cases", "my_cases_open", "my_cases_search", "portal_case", "customer_api_list",
+             "customer_api_detail")
+    expected = {"list_api", "detail_api", "create_api", "agent_list_all_open", "record_page", "record_comment_post",
+                *(f"{page}.{persona}" for page in pages for persona in people)}
+    assert set(figures) == expected
+    for name, row in figures.items():
+        for side in ("product", "stock"):
+            assert row[side]["median_ms"] > 0 and row[side]["queries"] > 0, (name, side)
+        assert row["ratio"] > 0 and "target_met" in row, name
+    assert figures["list_api"]["in_project_floor"]["queries"] == result["list_floor"]["queries"]
+    assert result["meta"]["stock_created_and_removed"] == 2 + 2  # two warm-ups and the creations, removed
+    assert "every_ratio_to_stock_floor" in result["targets"]["met"]
+    assert "record_comment_post" in table(result) and result["meta"]["load_average_end"] is not None
+    probe.refresh_from_db()
+    after = (Case.objects.count(), probe.events.count(), f.mark(),
+             f.request("GET", f"/cases/{probe.number}/", user=agent, body=True)["content"].count('class="entry '))
+    assert after == before
