@@ -122,3 +122,15 @@ def test_an_api_creation_costs_a_fixed_small_number_of_statements(api_as, world,
         response = client.post("/api/v1/cases/", body, format="json")
     assert response.status_code == 201 and response.data["allowed_actions"]
     assert not any("notifications_notification" in q["sql"] for q in captured.captured_queries)
+
+
+def test_the_beat_runs_the_due_followups_every_minute(world, queued):
+    from cases.tasks.followups import run_due_case_followups_task
+    from config.celery import app
+
+    entry = app.conf.beat_schedule["run-due-case-followups"]
+    assert entry["task"] == run_due_case_followups_task.name and entry["schedule"] <= 60.0
+    case = _open_for_dana(world)
+    CaseEvent.objects.filter(case=case).update(created_at=timezone.now() - datetime.timedelta(minutes=5))
+    assert run_due_case_followups_task() == 1  # the task body, as the worker runs it
+    assert _mail(case) == [("case.created", "customer_dana")]
