@@ -15,7 +15,9 @@ def case_event_record(
     old: str = "",
     new: str = "",
     customer_visible: bool | None = None,
+    followup: bool = False,
 ) -> CaseEvent:
+    """`followup=True`: the event carries work to do after commit (cases.services.followups)."""
     if customer_visible is None:
         customer_visible = kind in (EventKind.CREATED, EventKind.COMMENT, EventKind.STATE_CHANGED, EventKind.ATTACHMENT) or (
             kind == EventKind.FIELD_CHANGED and field in CUSTOMER_VISIBLE_FIELDS
@@ -30,4 +32,5 @@ def case_event_record(
         old=old,
         new=new,
         customer_visible=customer_visible,
+        followup_pending=followup,
     )

@@ -35,6 +35,10 @@ app.conf.beat_schedule = {
     "scan-due-slas": {"task": "cases.tasks.slas.scan_due_slas_task", "schedule": 30.0, "options": {"expires": 25}},
     # Routing: offers past their expiry time out and go to the next agent (rows with due times, indexed).
     "expire-case-offers": {"task": "cases.tasks.routing.expire_case_offers_task", "schedule": 15.0, "options": {"expires": 15}},
+    # Case follow-ups (the "case opened" mail) whose task queued on commit was lost: a partial index.
+    "run-due-case-followups": {
+        "task": "cases.tasks.followups.run_due_case_followups_task", "schedule": 60.0, "options": {"expires": 55},
+    },
     # Auto-close of resolved cases: day-5 reminders and day-10 closes (idempotent, re-runnable).
     "scan-auto-close": {"task": "cases.tasks.autoclose.scan_auto_close_task", "schedule": 3600.0},
     # Email interactions with no activity for INTERACTION_EMAIL_INACTIVITY_DAYS close (partial index on open ones).

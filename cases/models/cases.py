@@ -20,7 +20,9 @@ def _transition_matches(case: "Case") -> bool:
 
 class Case(ConcurrentTransitionMixin, TimeStampedModel):
     number = NumberField(max_length=16, unique=True, editable=False)
-    lifecycle = models.ForeignKey(Lifecycle, on_delete=models.PROTECT, related_name="cases", editable=False)
+    lifecycle = models.ForeignKey(
+        Lifecycle, on_delete=models.PROTECT, related_name="cases", editable=False, db_index=False
+    )
     state = FSMField(max_length=40, default=CaseState.NEW, protected=True)
     state_category = models.CharField(
         max_length=16, choices=StateCategory.choices, default=StateCategory.NEW, editable=False
@@ -37,6 +39,9 @@ class Case(ConcurrentTransitionMixin, TimeStampedModel):
     case_type = models.ForeignKey(CaseType, null=True, blank=True, on_delete=models.PROTECT, related_name="cases")
     extra = models.JSONField(default=dict, blank=True, help_text="Values of the case type's extra fields.")
 
+    # Every index of this table is listed, with the read it serves, in docs/case-indexes.md
+    # (tests/cases/test_case_indexes.py fails on one that is not). A foreign key that no read
+    # filters on has db_index=False: each index is written by every case INSERT.
     # account, contact, consumer and assigned_to have no single-column index: each leads a composite
     # one (case_account_updated, case_contact_updated, case_consumer_updated,
     # case_assignee_cat_updated) that serves the same lookups, and every case write paid for both.
@@ -53,15 +58,23 @@ class Case(ConcurrentTransitionMixin, TimeStampedModel):
         Account, null=True, blank=True, on_delete=models.PROTECT, related_name="partner_cases"
     )
     product = models.ForeignKey(Product, null=True, blank=True, on_delete=models.PROTECT, related_name="cases")
-    asset = models.ForeignKey(Asset, null=True, blank=True, on_delete=models.PROTECT, related_name="cases")
-    sold_product = models.ForeignKey(SoldProduct, null=True, blank=True, on_delete=models.PROTECT, related_name="cases")
-    install_base_item = models.ForeignKey(
-        InstallBaseItem, null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
+    asset = models.ForeignKey(
+        Asset, null=True, blank=True, on_delete=models.PROTECT, related_name="cases", db_index=False
     )
-    contract = models.ForeignKey(Contract, null=True, blank=True, on_delete=models.PROTECT, related_name="cases")
-    entitlement = models.ForeignKey(Entitlement, null=True, blank=True, on_delete=models.PROTECT, related_name="cases")
+    sold_product = models.ForeignKey(
+        SoldProduct, null=True, blank=True, on_delete=models.PROTECT, related_name="cases", db_index=False
+    )
+    install_base_item = models.ForeignKey(
+        InstallBaseItem, null=True, blank=True, on_delete=models.PROTECT, related_name="cases", db_index=False
+    )
+    contract = models.ForeignKey(
+        Contract, null=True, blank=True, on_delete=models.PROTECT, related_name="cases", db_index=False
+    )
+    entitlement = models.ForeignKey(
+        Entitlement, null=True, blank=True, on_delete=models.PROTECT, related_name="cases", db_index=False
+    )
     service_definition = models.ForeignKey(
-        ServiceDefinition, null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
+        ServiceDefinition, null=True, blank=True, on_delete=models.PROTECT, related_name="cases", db_index=False
     )
 
     assignment_group = models.ForeignKey(
@@ -80,9 +93,13 @@ class Case(ConcurrentTransitionMixin, TimeStampedModel):
     opened_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+", editable=False)
     first_response_at = models.DateTimeField(null=True, blank=True, editable=False)
     resolved_at = models.DateTimeField(null=True, blank=True, editable=False)
-    resolved_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False)
+    resolved_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False, db_index=False
+    )
     closed_at = models.DateTimeField(null=True, blank=True, editable=False)
-    closed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False)
+    closed_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False, db_index=False
+    )
     needs_attention = models.BooleanField(default=False)
     # "Blocked by" (reference 2.3): true while the case has an open CaseBlocker. Kept by the
     # services that open and resolve blockers (cases.services.attention.case_blocked_sync), so the
@@ -102,7 +119,7 @@ class Case(ConcurrentTransitionMixin, TimeStampedModel):
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
     major_case_state = models.CharField(max_length=16, choices=MajorCaseState.choices, blank=True, default="")
     # The project lives in `projects`, above `cases`; the link is by id until that app exists.
-    customer_project_id = models.PositiveBigIntegerField(null=True, blank=True, db_index=True)
+    customer_project_id = models.PositiveBigIntegerField(null=True, blank=True)
     # Service levels (cases.services.slas keeps them): the earliest breach time of the running
     # SLAs, and false once any SLA of the case has breached.
     sla_due = models.DateTimeField(null=True, blank=True, editable=False)
@@ -244,22 +261,30 @@ class CaseEvent(models.Model):
 
     # No single-column indexes on case or created_at: every lookup and cascade by case uses
     # caseevent_case_time (case first), nothing reads events across cases by time, and each index
-    # is one more write per timeline entry.
+    # is one more write per timeline entry. No index on author either: nothing filters events by
+    # author (they join it by its primary key); see docs/case-indexes.md.
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", db_index=False)
     kind = models.CharField(max_length=16, choices=EventKind.choices)
-    author = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    author = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False)
     created_at = models.DateTimeField()
     body = models.TextField(blank=True)
     field = models.CharField(max_length=50, blank=True)
     old = models.TextField(blank=True)
     new = models.TextField(blank=True)
     customer_visible = models.BooleanField(default=False)
+    # Work that follows the change after its commit (today: the "case opened" mail of a creation,
+    # cases.services.followups) and has not run yet. Set in the event's own INSERT, cleared in the
+    # transaction that does the work; the beat runs what a lost task left pending.
+    followup_pending = models.BooleanField(default=False, db_default=False, editable=False)
 
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [
             models.Index(fields=["case", "created_at", "id"], name="caseevent_case_time"),
             models.Index(fields=["case", "kind", "created_at"], name="caseevent_case_kind_time"),
+            # The beat's safety net (cases.services.followups.case_followups_run_due): only the
+            # few events whose follow-up has not run, so it costs nothing on the other millions.
+            models.Index(fields=["created_at"], name="caseevent_followup_pending", condition=models.Q(followup_pending=True)),
         ]
 
     def __str__(self) -> str:

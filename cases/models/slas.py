@@ -142,10 +142,14 @@ class TaskSla(FSMModelMixin, TimeStampedModel):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="slas", db_index=False)  # see indexes
     target = models.CharField(max_length=16, choices=SlaTarget.choices, editable=False)
     duration = models.DurationField(editable=False, help_text="The definition's duration when it attached.")
+    # No single-column index on schedule or created_at: the recompute reads the running SLAs of a
+    # schedule through tasksla_active_schedule, nothing reads them by creation time, and every new
+    # case writes two of these rows (docs/case-indexes.md).
     schedule = models.ForeignKey(
         Schedule, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False,
-        help_text="The business hours it counts in (empty: 24x7).",
+        help_text="The business hours it counts in (empty: 24x7).", db_index=False,
     )
+    created_at = models.DateTimeField(auto_now_add=True)
     stage = FSMField(max_length=16, choices=SlaStage.choices, default=SlaStage.IN_PROGRESS, protected=True)
     has_breached = models.BooleanField(default=False)
     start_time = models.DateTimeField()
@@ -253,7 +257,8 @@ class TaskSla(FSMModelMixin, TimeStampedModel):
 class SlaInterval(models.Model):
     """One stretch of a task SLA's life: counted or paused, and why it began and ended."""
 
-    task_sla = models.ForeignKey(TaskSla, on_delete=models.CASCADE, related_name="intervals")
+    # Not indexed on its own: slainterval_sla_time leads with it (docs/case-indexes.md).
+    task_sla = models.ForeignKey(TaskSla, on_delete=models.CASCADE, related_name="intervals", db_index=False)
     kind = models.CharField(max_length=8, choices=IntervalKind.choices)
     started_at = models.DateTimeField()
     ended_at = models.DateTimeField(null=True, blank=True)

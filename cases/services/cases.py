@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases import events, hooks, permissions, permissions_escalations
-from cases.services import limits, notify
+from cases.services import followups, limits, notify
 from cases.choices import AUDITED_FIELDS, PRIORITY_MATRIX, EventKind, StateCategory
 from cases.models import Case, CaseType, CaseTypeField, Lifecycle, LifecycleState
 from core.exceptions import Conflict, InvalidTransition
@@ -221,9 +221,14 @@ def case_create(*, actor, short_description: str, channel: str = "web", **fields
     case.number = number_for_insert("CS")  # on PostgreSQL made by the INSERT, which returns it
     case.save()
     hooks.case_changed(case)
-    events.case_event_record(case=case, kind=EventKind.CREATED, actor=actor, body=f"Opened via {case.get_channel_display()}.")
+    # The customer's "case opened" mail is nobody's answer: it follows after commit (followups).
+    followup = followups.case_followup_needed(case, actor)
+    created = events.case_event_record(
+        case=case, kind=EventKind.CREATED, actor=actor, body=f"Opened via {case.get_channel_display()}.", followup=followup,
+    )
     hooks.case_created(case)
-    notify.notify_case_created(case, actor)
+    if followup:
+        followups.case_followup_queue(created)
     if assigned_by_creator:  # routing's own assignment (case_update) told the assignee already
         notify.notify_case_assigned(case, actor)
     return case

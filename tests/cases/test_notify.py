@@ -13,7 +13,7 @@ from notifications import registry
 from notifications import services as outbox
 from notifications.choices import Audience, Delivery
 from notifications.models import Notification, NotificationTemplate
-from tests.cases.conftest import act
+from tests.cases.conftest import act, run_followups
 from tests.factories import CaseTypeFactory
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +22,9 @@ SECRET = "SECRET-7f3a"
 
 
 def sent_since(mark: int, case=None) -> list[tuple[str, str, str]]:
-    """(event, who, audience) of the rows written after `mark`, in order."""
+    """(event, who, audience) of the rows written after `mark`, in order (once the after-commit
+    follow-ups have run: the "case opened" mail)."""
+    run_followups()
     rows = Notification.objects.filter(pk__gt=mark).select_related("recipient").order_by("id")
     if case is not None:
         rows = rows.filter(related=f"cases.case:{case.pk}")
@@ -30,6 +32,7 @@ def sent_since(mark: int, case=None) -> list[tuple[str, str, str]]:
 
 
 def mark() -> int:
+    run_followups()  # what earlier creations left for after commit is written before the mark
     return Notification.objects.order_by("-id").values_list("id", flat=True).first() or 0
 
 
@@ -87,6 +90,7 @@ def test_the_manager_assigning_a_case_tells_the_assignee(world):
 
 
 def test_opening_a_case_assigned_to_someone_else_tells_them(world, working):
+    run_followups()
     events = Notification.objects.filter(related=f"cases.case:{working.pk}").values_list("event", "recipient__username")
     assert sorted(events) == [("case.assigned", "agent_alice"), ("case.created", "customer_dana")]
 
@@ -303,6 +307,7 @@ def _customer_journey(world, case):
 
 
 def _customer_rows(case):
+    run_followups()
     rows = list(Notification.objects.filter(audience=C, related__in=[f"cases.case:{case.pk}"])
                 | Notification.objects.filter(audience=C, event="escalation.approved"))
     return rows

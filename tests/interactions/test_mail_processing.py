@@ -12,6 +12,7 @@ from interactions import services_mail
 from interactions.choices import InboundState
 from interactions.models import InboundMessage, Interaction
 from notifications.models import Notification
+from tests.cases.conftest import run_followups
 from tests.interactions.mail_conftest import corpus, deliver, mailbox, media  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -134,6 +135,7 @@ def test_forwarded_mail_from_a_contact_opens_a_case_keeping_the_forwarded_text(w
 
 def test_a_new_case_from_mail_acknowledges_the_sender_with_thread_headers(dana, deliver):
     message = deliver(corpus("forwarded.eml", sender=dana.email))
+    run_followups()  # the acknowledgement is the "case opened" mail: written after commit
     ack = Notification.objects.get(event="case.created", related=f"cases.case:{message.case_id}")
     assert ack.to_address == dana.email and ack.headers["References"].startswith("<case-CS")
 
