@@ -149,11 +149,16 @@ def party_recipient(party) -> Recipient | None:
 
 
 def _watchers(case: Case) -> list:
-    """Active watch-list users with their role groups (one query, plus one when there are any)."""
+    """Active watch-list users with their role groups (one query, plus one when there are any;
+    none when the caller's read of the case found it has no watchers: `has_watchers`)."""
+    if getattr(case, "has_watchers", True) is False:
+        return []
     return list(case.watch_list.filter(is_active=True).prefetch_related("groups"))
 
 
 def _parties(case: Case) -> list[CaseRelatedParty]:
+    if getattr(case, "has_parties", True) is False:  # the caller's read found none (see _watchers)
+        return []
     return list(CaseRelatedParty.objects.filter(case=case).select_related("contact__user", "consumer__user", "user"))
 
 
