@@ -419,7 +419,7 @@ def _manager_dashboard(*, user, group_ids, period_days, by, now) -> ManagerDashb
 
 
 def _backlog_aggregates(now) -> dict:
-    return {  # n: COUNT(priority), a column the index holds
+    return {
         "n": _count(), "unassigned": _count(Q(assigned_to__isnull=True)), "blocked": _count(Q(blocked=True)),
         "at_risk_or_due": _count(sla_at_risk_q(now)),
         **{stage: _count(sla_stage_q(stage, now)) for stage in SlaStage.ORDER},
@@ -437,17 +437,27 @@ def _backlog(board: ManagerDashboard, opened, now, column: str | None) -> list[d
 
 
 def _backlog_split(board: ManagerDashboard, opened, now, column: str) -> list[dict] | None:
-    """The wide breakdowns (accounts: thousands of keys), PostgreSQL: the backlog's totals by
-    state and priority and its TOP rows by `column` from one scan of the open cases (GROUPING
-    SETS, `selectors_metrics_sql`). None elsewhere: the caller reads them in two queries."""
-    qs = opened.values(column, "state", "priority").annotate(
-        **_backlog_aggregates(now), **{f"p{p}": _count(Q(priority=p)) for p in PRIORITIES}
-    ).order_by()
-    split = selectors_metrics_sql.grouping_sets_rows(qs, column, ("state", "priority"))
+    """The wide breakdowns (accounts: thousands of keys), PostgreSQL: the backlog's totals (by
+    state, priority, SLA stage...) and its TOP rows by `column` from one scan of the open cases,
+    grouped by key and state and regrouped both ways in the database (`selectors_metrics_sql`).
+    None elsewhere: the caller reads them in two queries."""
+    aggregates = {**_backlog_aggregates(now), **{f"p{p}": _count(Q(priority=p)) for p in PRIORITIES}}
+    qs = opened.values(column, "state").annotate(**aggregates).order_by()
+    split = selectors_metrics_sql.grouping_sets_rows(qs, column, ("state",), summed=tuple(aggregates))
     if split is None:
         return None
-    totals, by_key = split
-    _tally(board, totals)
+    by_state, by_key = split
+    states: dict[str, int] = {}
+    for row in by_state:
+        board.open += row["n"]
+        board.unassigned += row["unassigned"]
+        board.blocked += row["blocked"]
+        states[row["state"]] = states.get(row["state"], 0) + row["n"]
+        for p in PRIORITIES:
+            board.by_priority[p] += row[f"p{p}"]
+        for stage in SlaStage.ORDER:
+            board.sla[stage] += row[stage]
+    board.by_state = _state_counts(states)
     rows = [
         {column: row[column], "n": row["n"], "unassigned": row["unassigned"], "blocked": row["blocked"],
          "breached": row[SlaStage.BREACHED], "at_risk": row["at_risk_or_due"],
