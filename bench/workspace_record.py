@@ -10,10 +10,10 @@ user, roles and permissions load on every request), on the probe case that `benc
   events as plain-Django JSON, same session), timed interleaved with the record page: not the
   same work (no HTML, no related lists), a reference for how loaded the machine was.
 - `record_page_htmx_timeline`: GET /cases/<probe>/timeline/?before=… — "Load older entries".
-- `comment_post`: POST /cases/<probe>/journal/ as htmx does it (a comment; the answer is the
-  fresh composer plus the header, the timeline and the version out of band). Every post runs in
-  a transaction that is rolled back, so the probe keeps its N entries from run to run; what
-  would run after commit (notifications to the broker) is not measured.
+- `comment_post`, `work_note_post`: POST /cases/<probe>/journal/ as htmx does it (the answer is
+  the fresh composer plus the header, the timeline and the version out of band). Each post runs
+  in a transaction of its own that is rolled back, so the probe keeps its N entries from run to
+  run; what would run after commit (notifications to the broker) is not measured.
 
 Warm-up requests come first; query counts are taken on one extra, untimed request."""
 import datetime
@@ -71,7 +71,8 @@ def run(*, iterations: int = 200, progress: Callable[[str], None] = lambda messa
     if older:
         result["record_page_htmx_timeline"] = _measure(lambda: _get(client, older, **HTMX), iterations)
     progress("reads done; comment posts (rolled back)")
-    result["comment_post"] = _comment_posts(client, probe, iterations)
+    result["comment_post"] = _journal_posts(client, probe, iterations, "comment")
+    result["work_note_post"] = _journal_posts(client, probe, iterations, "work_note")
     result["target"] = {"record_page_median_ms": TARGET_MS,
                         "met": result["record_page"]["median_ms"] < TARGET_MS}
     return result
@@ -126,13 +127,18 @@ def _interleaved(workloads: dict[str, Callable], iterations: int) -> dict:
     return result
 
 
-def _comment_posts(client, probe, iterations: int) -> dict:
+def _journal_posts(client, probe, iterations: int, kind: str = "comment") -> dict:
+    """POST /cases/<probe>/journal/ as htmx does, each post in a transaction of its own that is
+    rolled back once it answered (only the request is timed). One transaction around all the
+    posts, as before, made every later post slower: the probe's row then carries a version per
+    earlier post that no one can prune until that transaction ends, and every read of it walks
+    them all (a real post commits on its own)."""
     url = f"/cases/{probe.number}/journal/"
     timings, queries = [], None
-    try:
-        with transaction.atomic():
-            for i in range(WARMUP + iterations + 1):
-                data = {"kind": "comment", "body": f"Bench comment {i}: we are looking into it."}
+    for i in range(WARMUP + iterations + 1):
+        data = {"kind": kind, "body": f"Bench {kind.replace('_', ' ')} {i}: we are looking into it."}
+        try:
+            with transaction.atomic():
                 if i == WARMUP + iterations:
                     with CaptureQueriesContext(connection) as captured:
                         response = client.post(url, data, **HTMX)
@@ -144,9 +150,9 @@ def _comment_posts(client, probe, iterations: int) -> dict:
                         timings.append((time.perf_counter() - started) * 1000)
                 if response.status_code != 200:
                     raise RuntimeError(f"POST {url} answered {response.status_code}: {response.content[:300]!r}")
-            raise _Rollback
-    except _Rollback:
-        pass
+                raise _Rollback
+        except _Rollback:
+            pass
     return {**_summary(timings), "queries": len(queries), "sql": [q["sql"] for q in queries.captured_queries],
             "rolled_back": True}
 
@@ -193,6 +199,7 @@ def table(result: dict) -> str:
         ("floor_detail", "  floor: case + 25 events as JSON"),
         ("record_page_htmx_timeline", "older timeline entries (htmx)"),
         ("comment_post", "comment from the composer (htmx POST)"),
+        ("work_note_post", "work note from the composer (htmx POST)"),
     ):
         row = result.get(name)
         if row:

@@ -20,10 +20,14 @@ class CasesConfig(AppConfig):
         notify_templates.register()  # the messages cases send, with their shipped texts
         from cases import hooks, selectors
 
+        from cases.models import CaseSurvey
+
         hooks.register_case_panel(
             key="survey", title="Satisfaction survey", template="cases/record/_survey_panel.html",
             loader=lambda *, user, case: {
-                "survey": selectors.case_survey_for_user(user=user, case=case), "stars": range(1, 6),
+                "survey": selectors.case_survey_for_user(user=user, case=case)
+                if hooks.case_panel_has_rows(case, "survey") else None,
+                "stars": range(1, 6),
             },
-            order=90,
+            order=90, presence=(CaseSurvey, "case"),
         )

@@ -68,6 +68,9 @@ class CasePanel:
 
     `loader(*, user, case)` returns the template's context: rows already scoped to the user, in
     a bounded number of queries whatever the data size. `template` renders one panel's body.
+    `presence` (a model and the name of its foreign key to the case): the record page probes
+    whether the case has any such row in the statement that reads the case, and the loader
+    skips its own query when `case_panel_has_rows(case, key)` says there is none.
     """
 
     key: str
@@ -75,17 +78,27 @@ class CasePanel:
     template: str
     loader: Callable
     order: int = 100
+    presence: tuple | None = None
 
 
 _case_panels: dict[str, CasePanel] = {}
 
 
-def register_case_panel(*, key: str, title: str, template: str, loader: Callable, order: int = 100) -> None:
-    _case_panels[key] = CasePanel(key=key, title=title, template=template, loader=loader, order=order)
+def register_case_panel(
+    *, key: str, title: str, template: str, loader: Callable, order: int = 100, presence: tuple | None = None
+) -> None:
+    _case_panels[key] = CasePanel(key=key, title=title, template=template, loader=loader, order=order,
+                                  presence=presence)
 
 
 def case_panels() -> list[CasePanel]:
     return sorted(_case_panels.values(), key=lambda panel: (panel.order, panel.key))
+
+
+def case_panel_has_rows(case, key: str) -> bool:
+    """Whether the panel `key` may have rows for this case: False only when the record page's
+    read of the case probed its `presence` and found none (a case read elsewhere: True)."""
+    return getattr(case, f"has_panel_{key}", True)
 
 
 # --- demo data ---------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 from django.db.models import Prefetch, QuerySet
 
 from cases import permissions
-from cases.models import Case, CaseEvent, CaseType, CaseTypeField, Lifecycle, LifecycleTransition
+from cases.models import Case, CaseEvent, CaseType, CaseTypeField, Lifecycle, LifecycleState, LifecycleTransition
 from core.refcache import Reference
 from users.permissions import is_internal
 
@@ -57,6 +57,23 @@ TRANSITIONS = Reference(
 def transitions_from(*, case: Case) -> list[LifecycleTransition]:
     """The transitions out of the case's state in its lifecycle, in order (shared: read only)."""
     return list(TRANSITIONS.get().get((case.lifecycle_id, case.state), ()))
+
+
+def _load_state_labels() -> dict[int, dict[str, str]]:
+    labels: dict[int, dict[str, str]] = {}
+    for lifecycle_id, code, label in LifecycleState.objects.order_by().values_list("lifecycle_id", "code", "label"):
+        labels.setdefault(lifecycle_id, {})[code] = label
+    return labels
+
+
+# Every lifecycle's state labels (lifecycle id -> code -> label), cached per process
+# (core.refcache): the record page's header and timeline, the notifications' contexts.
+STATE_LABELS = Reference("cases.state_labels", _load_state_labels, models=("cases.LifecycleState",))
+
+
+def lifecycle_state_labels_of(lifecycle_id: int) -> dict[str, str]:
+    """Code -> label of one lifecycle's states (shared: read only)."""
+    return STATE_LABELS.get().get(lifecycle_id, {})
 
 
 # --- related parties, merges, children, task templates -------------------------------------------

@@ -42,6 +42,7 @@ from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
+from cases import selectors_metrics_sql
 from cases.choices import Priority, StateCategory
 from cases.models import CaseOffer, Escalation, LifecycleState
 from cases.models.routing import OfferState
@@ -362,9 +363,11 @@ def _manager_dashboard(*, user, group_ids, period_days, by, now) -> ManagerDashb
     column = DIMENSIONS[by]
     # The open backlog: for the small breakdowns (groups, agents, products: a few hundred keys at
     # most) one grouped read by key, state and priority gives the totals and the rows; accounts
-    # (thousands) keep two reads, so Python never adds up tens of thousands of rows.
+    # (thousands): one scan grouped two ways on PostgreSQL, two reads elsewhere (never tens of
+    # thousands of (account, state, priority) rows for Python to add up).
     combined = by != "account"
-    open_all = _backlog(board, opened, now, column if combined else None)
+    split = None if combined else _backlog_split(board, opened, now, column)
+    open_all = _backlog(board, opened, now, column if combined else None) if split is None else []
     related = _open_case_relation(user, group_ids)
     board.escalated = _escalated(related).aggregate(n=Count("case_id", distinct=True))["n"]
 
@@ -380,6 +383,8 @@ def _manager_dashboard(*, user, group_ids, period_days, by, now) -> ManagerDashb
 
     if combined:
         open_rows = _open_rows_from(open_all, column)
+    elif split is not None:
+        open_rows = split
     else:
         open_rows = list(
             opened.values(column)
@@ -413,20 +418,57 @@ def _manager_dashboard(*, user, group_ids, period_days, by, now) -> ManagerDashb
     return board
 
 
+def _backlog_aggregates(now) -> dict:
+    return {
+        "n": _count(), "unassigned": _count(Q(assigned_to__isnull=True)), "blocked": _count(Q(blocked=True)),
+        "at_risk_or_due": _count(sla_at_risk_q(now)),
+        **{stage: _count(sla_stage_q(stage, now)) for stage in SlaStage.ORDER},
+    }
+
+
 def _backlog(board: ManagerDashboard, opened, now, column: str | None) -> list[dict]:
     """The open backlog by state and priority (and `column`, when given), with its SLA stages,
     the unassigned and the blocked: one grouped query from the `case_open_metrics` index. Returns
     its rows (with `column`: what `_open_rows_from` breaks down)."""
     keys = ("state", "priority") if column is None else (column, "state", "priority")
-    rows = list(
-        opened.values(*keys)
-        .annotate(
-            n=_count(), unassigned=_count(Q(assigned_to__isnull=True)), blocked=_count(Q(blocked=True)),
-            at_risk_or_due=_count(sla_at_risk_q(now)),
-            **{stage: _count(sla_stage_q(stage, now)) for stage in SlaStage.ORDER},
-        )
-        .order_by()
-    )
+    rows = list(opened.values(*keys).annotate(**_backlog_aggregates(now)).order_by())
+    _tally(board, rows)
+    return rows
+
+
+def _backlog_split(board: ManagerDashboard, opened, now, column: str) -> list[dict] | None:
+    """The wide breakdowns (accounts: thousands of keys), PostgreSQL: the backlog's totals (by
+    state, priority, SLA stage...) and its TOP rows by `column` from one scan of the open cases,
+    grouped by key and state and regrouped both ways in the database (`selectors_metrics_sql`).
+    None elsewhere: the caller reads them in two queries."""
+    aggregates = {**_backlog_aggregates(now), **{f"p{p}": _count(Q(priority=p)) for p in PRIORITIES}}
+    qs = opened.values(column, "state").annotate(**aggregates).order_by()
+    split = selectors_metrics_sql.grouping_sets_rows(qs, column, ("state",), summed=tuple(aggregates))
+    if split is None:
+        return None
+    by_state, by_key = split
+    states: dict[str, int] = {}
+    for row in by_state:
+        board.open += row["n"]
+        board.unassigned += row["unassigned"]
+        board.blocked += row["blocked"]
+        states[row["state"]] = states.get(row["state"], 0) + row["n"]
+        for p in PRIORITIES:
+            board.by_priority[p] += row[f"p{p}"]
+        for stage in SlaStage.ORDER:
+            board.sla[stage] += row[stage]
+    board.by_state = _state_counts(states)
+    rows = [
+        {column: row[column], "n": row["n"], "unassigned": row["unassigned"], "blocked": row["blocked"],
+         "breached": row[SlaStage.BREACHED], "at_risk": row["at_risk_or_due"],
+         **{f"p{p}": row[f"p{p}"] for p in PRIORITIES}}
+        for row in by_key
+    ]
+    return sorted(rows, key=lambda r: (-r["n"], r[column] is None, r[column] or 0))[:TOP]
+
+
+def _tally(board: ManagerDashboard, rows: list[dict]) -> None:
+    """The board's backlog totals from rows grouped by (at least) state and priority."""
     states: dict[str, int] = {}
     for row in rows:
         board.open += row["n"]
@@ -437,7 +479,6 @@ def _backlog(board: ManagerDashboard, opened, now, column: str | None) -> list[d
         for stage in SlaStage.ORDER:
             board.sla[stage] += row[stage]
     board.by_state = _state_counts(states)
-    return rows
 
 
 def _open_rows_from(rows: list[dict], column: str) -> list[dict]:

@@ -13,10 +13,10 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from cases import permissions, selectors, selectors_attachments, selectors_escalations, selectors_slas, selectors_work
+from cases import hooks, permissions, selectors, selectors_attachments, selectors_escalations, selectors_slas, selectors_work
 from cases.choices import EventKind
 from cases.models import (
-    Case, CaseAttachment, CaseEvent, CaseLine, CaseRelatedParty, CaseTask, Escalation, LifecycleState, SlaInterval,
+    Case, CaseAttachment, CaseEvent, CaseLine, CaseRelatedParty, CaseTask, Escalation, SlaInterval,
     TaskSla,
 )
 from cases.models.escalations import OPEN_ESCALATION_STATES
@@ -37,26 +37,34 @@ TIMELINE_FILTERS = {
 RECORD_JOINS = ("account", "contact", "assignment_group", "assigned_to")
 
 
-def _related_flags(case_id: int) -> dict[str, bool]:
-    """Which related lists of the case have any row: one statement of eight index-only EXISTS
-    probes (portable SQL, table and column names from the models). Hand-written on purpose: the
-    ORM spent ~6 ms building the same eight Exists() subqueries, the database ~0.5 ms running them;
-    the page then skips the query of every empty list."""
+def _presence_probes() -> dict[str, tuple]:
+    """The related lists (and the panels of apps above cases that declare a `presence`) whose
+    rows the record page probes with the case: name -> (model, foreign key to the case)."""
     probes = {
         "tasks": (CaseTask, "case"), "lines": (CaseLine, "case"), "children": (Case, "parent"),
         "attachments": (CaseAttachment, "case"), "escalations": (Escalation, "case"),
         "parties": (CaseRelatedParty, "case"), "watchers": (Case.watch_list.through, "case"),
         "slas": (TaskSla, "case"),
     }
+    for panel in hooks.case_panels():
+        if panel.presence is not None:
+            probes[f"panel_{panel.key}"] = panel.presence
+    return probes
+
+
+def _related_flag_columns() -> dict[str, str]:
+    """Which related lists of the case have any row, as extra columns of the statement that reads
+    the case: one index-only EXISTS probe each (portable SQL, table and column names from the
+    models). Hand-written on purpose: the ORM spent ~6 ms building the same Exists() subqueries,
+    the database well under a millisecond running them; and a column of the case's own read
+    costs no round trip of its own. The page then skips the query of every empty list."""
     quote = connection.ops.quote_name
-    parts = [
-        f"EXISTS(SELECT 1 FROM {quote(model._meta.db_table)} WHERE {quote(model._meta.get_field(fk).column)} = %s)"
-        for model, fk in probes.values()
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts), [case_id] * len(parts))
-        row = cursor.fetchone()
-    return {name: bool(value) for name, value in zip(probes, row)}
+    outer = f"{quote(Case._meta.db_table)}.{quote(Case._meta.pk.column)}"
+    return {
+        f"has_{name}": f"EXISTS(SELECT 1 FROM {quote(model._meta.db_table)} probe "
+                       f"WHERE probe.{quote(model._meta.get_field(fk).column)} = {outer})"
+        for name, (model, fk) in _presence_probes().items()
+    }
 
 
 def case_record_get(*, user, number: str, related_flags: bool = False) -> Case:
@@ -64,22 +72,43 @@ def case_record_get(*, user, number: str, related_flags: bool = False) -> Case:
     group, assignee). The rest (product, case type and its fields, consumer, parent) is read
     only when the case has one, by primary key: every join costs PostgreSQL planning time (15
     joins planned in ~40 ms, 4 in ~1 ms), far more than a lookup by key. `related_flags`: also
-    the EXISTS flags of the related lists (the full page; fragments and commands skip them)."""
+    the EXISTS flags of the related lists and panels, `case.has_<name>` (the full page and the
+    composer's answer; other fragments and commands skip them)."""
     qs = selectors.case_list_for_user(user=user).select_related(*RECORD_JOINS).prefetch_related(None)
-    case = qs.filter(number=number.upper()).order_by().first()
+    if related_flags:
+        qs = qs.extra(select=_related_flag_columns())  # noqa: S610 (SQL built from model metadata only)
+    # The number is unique: one row by its index, no ORDER BY (`first()` would add one by id:
+    # a sort in the plan and a fifth of this read's Python spent compiling it).
+    case = next(iter(qs.filter(number=number.upper()).order_by()[:1]), None)
     if case is None:
         raise Http404("No such case, or not yours to see.")
     if related_flags:
-        for name, present in _related_flags(case.pk).items():
-            setattr(case, f"has_{name}", present)
+        for name in _presence_probes():
+            setattr(case, f"has_{name}", bool(getattr(case, f"has_{name}")))  # SQLite answers 0 / 1
     if case.case_type_id:
         prefetch_related_objects([case], "case_type__fields")  # its typed fields, read once
     return case
 
 
+def case_after_write(*, read: Case, written: Case) -> Case:
+    """The case a service just saved, shown in the answer of the request that read `read` (the
+    same case, through `case_record_get`): `written` keeps the related rows the service held, and
+    takes the related lists' flags of the read. A list can only have been empty and gained a row
+    in between through the write itself: an SLA attached by the SLA hook sets the case's
+    `sla_due`, so a due time counts as "has SLAs"."""
+    for name in _presence_probes():
+        flag = getattr(read, f"has_{name}", None)
+        if flag is not None:
+            setattr(written, f"has_{name}", flag)
+    if getattr(written, "has_slas", True) is False and written.sla_due is not None:
+        written.has_slas = True
+    return written
+
+
 def lifecycle_state_labels(case: Case) -> dict[str, str]:
-    """Code -> label of the case's lifecycle states (for the header and the timeline)."""
-    return dict(LifecycleState.objects.filter(lifecycle_id=case.lifecycle_id).order_by().values_list("code", "label"))
+    """Code -> label of the case's lifecycle states (for the header and the timeline), from the
+    per-process cache of every lifecycle's labels (core.refcache): no query."""
+    return selectors.lifecycle_state_labels_of(case.lifecycle_id)
 
 
 # --- the timeline --------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
+from cases import hooks as case_hooks
 from cases import selectors as case_selectors
 from cases import selectors_routing
 from cases.models import Case, CaseOffer
@@ -91,7 +92,9 @@ def case_interaction_list_for_user(*, user, case: Case) -> QuerySet[Interaction]
 
 
 def case_interactions_for_user(*, user, case: Case, limit: int = 50) -> list[InteractionRelatedRecord]:
-    if not permissions.can_view_interactions(user):
+    """The case's links (`limit` + 1 of them: the caller tells whether there are more). None, and
+    no query, when the record page's read of the case found none (cases.hooks' presence)."""
+    if not permissions.can_view_interactions(user) or not case_hooks.case_panel_has_rows(case, "interactions"):
         return []
     rows = (
         InteractionRelatedRecord.objects.filter(case=case)

@@ -23,9 +23,9 @@ import datetime
 from django.conf import settings
 
 from cases.choices import Actor, Priority, StateCategory
-from cases.models import Case, CaseEvent, CaseRelatedParty, CaseTypeField, LifecycleState, PartyType
+from cases.models import Case, CaseEvent, CaseRelatedParty, CaseTypeField, PartyType
+from cases.selectors import lifecycle_state_labels_of
 from core.choices import Channel
-from core.refcache import Reference
 from notifications.choices import Audience
 from notifications.services import Recipient, notification_fanout
 from users.permissions import is_internal
@@ -58,12 +58,6 @@ def _name(user) -> str:
     return user.get_full_name() or user.username
 
 
-# Every lifecycle's state labels, cached per process (core.refcache).
-STATE_LABELS = Reference(
-    "cases.state_labels",
-    lambda: {(lc, code): label for lc, code, label in LifecycleState.objects.values_list("lifecycle_id", "code", "label")},
-    models=("cases.LifecycleState",),
-)
 
 
 def _state_label(case: Case) -> str:
@@ -71,7 +65,7 @@ def _state_label(case: Case) -> str:
     cached = getattr(case, "_notify_state_label", None)
     if cached is not None and cached[0] == case.state:
         return cached[1]
-    label = STATE_LABELS.get().get((case.lifecycle_id, case.state)) or case.state.replace("_", " ").capitalize()
+    label = lifecycle_state_labels_of(case.lifecycle_id).get(case.state) or case.state.replace("_", " ").capitalize()
     case._notify_state_label = (case.state, label)
     return label
 
@@ -155,11 +149,16 @@ def party_recipient(party) -> Recipient | None:
 
 
 def _watchers(case: Case) -> list:
-    """Active watch-list users with their role groups (one query, plus one when there are any)."""
+    """Active watch-list users with their role groups (one query, plus one when there are any;
+    none when the caller's read of the case found it has no watchers: `has_watchers`)."""
+    if getattr(case, "has_watchers", True) is False:
+        return []
     return list(case.watch_list.filter(is_active=True).prefetch_related("groups"))
 
 
 def _parties(case: Case) -> list[CaseRelatedParty]:
+    if getattr(case, "has_parties", True) is False:  # the caller's read found none (see _watchers)
+        return []
     return list(CaseRelatedParty.objects.filter(case=case).select_related("contact__user", "consumer__user", "user"))
 
 

@@ -316,14 +316,15 @@ def case_details_edit(request, number: str):
 @workspace_view
 def case_journal(request, number: str):
     """The composer: a customer-visible comment or an internal work note."""
-    case = selectors_record.case_record_get(user=request.user, number=number)
+    # With the related lists' flags: the header refreshed below skips the reads of empty lists.
+    case = selectors_record.case_record_get(user=request.user, number=number, related_flags=True)
     page = _url("case-detail", case)
     form = f.JournalForm(request.POST)
     refusal_text, status = "", 200
     if form.is_valid():
         add = services.case_comment_add if form.cleaned_data["kind"] == "comment" else services.case_work_note_add
         try:
-            add(actor=request.user, case=case, body=form.cleaned_data["body"])
+            entry = add(actor=request.user, case=case, body=form.cleaned_data["body"])
         except ValidationError as exc:
             form.add_error("body", "; ".join(exc.messages))
             status = INVALID
@@ -333,7 +334,9 @@ def case_journal(request, number: str):
             kind = "Work note" if form.cleaned_data["kind"] == "work_note" else "Comment"
             if not is_htmx(request):
                 return done(request, page + "#activity", f"{kind} added.")
-            case = selectors_record.case_record_get(user=request.user, number=number)
+            # The service's own case (locked, written and still holding the related rows read
+            # above): the answer shows it as saved, with no second read.
+            case = selectors_record.case_after_write(read=case, written=entry.case)
             fresh = f.JournalForm(initial={"kind": form.cleaned_data["kind"]})
             body = render_to_string("cases/record/_composer.html", {"case": case, "journal_form": fresh,
                                     "posted": kind}, request=request)

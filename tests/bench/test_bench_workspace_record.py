@@ -20,16 +20,17 @@ def test_bench_record_page_reports_every_figure_and_keeps_its_query_count(world)
     events = CaseEvent.objects.count()
     seed(cases=300, probe_journal=100)  # a second probe, with the 100 entries
     large = run(iterations=2)
-    assert CaseEvent.objects.count() == events + 300 * 3 + 100  # the comment posts were rolled back
+    assert CaseEvent.objects.count() == events + 300 * 3 + 100  # the journal posts were rolled back
     assert large["meta"]["probe_journal_entries"] == 100
     for result in (small, large):
-        for name in ("record_page", "comment_post"):
+        for name in ("record_page", "comment_post", "work_note_post"):
             assert {"median_ms", "p95_ms", "queries", "n"} <= set(result[name]) and result[name]["n"] == 2
         assert result["record_page"]["timeline_entries_shown"] == (20 if result is small else 25)
         assert set(result["target"]) == {"record_page_median_ms", "met"}
     assert "record_page_htmx_timeline" in large  # 100 entries: there is an older page
     assert small["record_page"]["queries"] == large["record_page"]["queries"]
     assert small["comment_post"]["queries"] == large["comment_post"]["queries"]
+    assert small["work_note_post"]["queries"] == large["work_note_post"]["queries"]
     assert Case.objects.filter(short_description=PROBE_DESCRIPTION).count() == 2
 
 
