@@ -23,7 +23,7 @@ indexes, at most arms x (cap + 1) index entries. SQLite (and a scope holding a s
 `SCOPE_ID_LIMIT` ids) read through `case_scope_q` the plain way: same rows, same order."""
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import IntegerField, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 
 from cases.models import Case
@@ -41,20 +41,36 @@ def reader_scope(user) -> CaseScope | None:
 
 
 def customer_case_page(
-    scope: CaseScope | None, *, filter_q: Q | None = None, limit: int, offset: int = 0, columns=()
+    scope: CaseScope | None, *, filter_q: Q | None = None, limit: int, offset: int = 0, columns=(),
+    count_cap: int | None = None,
 ) -> list[Case]:
     """Cases `offset` to `offset + limit` of the scope (and `filter_q`, on the case's own
-    columns) in recency order (-updated_at, -id), with only `columns` loaded."""
+    columns) in recency order (-updated_at, -id), with only `columns` loaded. With `count_cap`,
+    each row also carries `capped_count`: `customer_case_count`'s statement as a scalar subquery
+    of the page's (one round trip; an empty page has no row to carry it)."""
     plain = _plain(scope, filter_q)
     if plain is not None:
-        qs = plain.order_by(*ORDER)[offset: offset + limit]
+        qs = plain.order_by(*ORDER)
+        if count_cap is not None:
+            qs = qs.annotate(capped_count=_plain_count(plain, count_cap))
+        qs = qs[offset: offset + limit]
         return list(qs.only(*columns) if columns else qs)
     where, params = _where(filter_q)
     if where is None:
         return []
     sql, sql_params = _page_sql(scope, where, params, limit=limit, offset=offset)
     qs = Case.objects.filter(pk__in=RawSQL(sql, sql_params)).order_by(*ORDER)
+    if count_cap is not None:
+        qs = qs.annotate(capped_count=RawSQL(*_count_sql(scope, where, params, cap=count_cap)))
     return list(qs.only(*columns) if columns else qs)
+
+
+def _plain_count(qs: QuerySet, cap: int):
+    try:
+        sql, params = qs.order_by().values("pk")[: cap + 1].query.sql_with_params()
+    except EmptyResultSet:  # a filter that matches nothing by construction
+        return Value(0, output_field=IntegerField())
+    return RawSQL(f"SELECT COUNT(*) FROM ({sql}) capped", params)
 
 
 def customer_case_count(scope: CaseScope | None, *, filter_q: Q | None = None, cap: int) -> tuple[int, bool]:

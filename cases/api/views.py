@@ -72,17 +72,23 @@ class CaseViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMode
         raw = request.query_params.get(paginator.page_query_param) or 1
         if raw in paginator.last_page_strings:
             return super().list(request, *args, **kwargs)
-        scope = selectors_customer.reader_scope(request.user)
-        count, capped = selectors_customer.customer_case_count(scope, cap=paginator.COUNT_CAP)
-        size = paginator.get_page_size(request)
-        pages = known_count_paginator(count)([], size)
-        try:
-            number = pages.validate_number(raw)
+        cap, size = paginator.COUNT_CAP, paginator.get_page_size(request)
+        try:  # a number, at least 1, and on a page the cap allows (as CappedCountPagination)
+            number = known_count_paginator(cap)([], size).validate_number(raw)
         except InvalidPage as exc:
             raise NotFound(paginator.invalid_page_message.format(page_number=raw, message=str(exc))) from None
-        rows = selectors_customer.customer_case_page(scope, limit=size, offset=(number - 1) * size)
+        scope = selectors_customer.reader_scope(request.user)
+        offset = (number - 1) * size
+        rows = selectors_customer.customer_case_page(scope, limit=min(size, cap - offset), offset=offset, count_cap=cap)
+        if rows:
+            counted = rows[0].capped_count
+        elif number == 1:
+            counted = 0
+        else:
+            raise NotFound(paginator.invalid_page_message.format(page_number=raw, message="That page contains no results"))
+        pages = known_count_paginator(min(counted, cap))([], size)
         prefetch_related_objects(rows, "case_type__fields")  # as case_list_for_user: the extras a reader may see
-        paginator.request, paginator.count_capped = request, capped
+        paginator.request, paginator.count_capped = request, counted > cap
         paginator.page = Page(rows, number, pages)
         return paginator.get_paginated_response(self.get_serializer(rows, many=True).data)
 

@@ -57,3 +57,35 @@ def test_an_internal_reader_reads_every_case(world, ways_in):  # noqa: F811
     assert [c.pk for c in customer.customer_case_page(None, limit=3)] == list(
         Case.objects.order_by(*customer.ORDER).values_list("pk", flat=True)[:3]
     )
+
+
+@pytest.mark.parametrize("persona", ["customer", "customer_admin", "partner", "consumer"])
+def test_the_customer_api_list_reads_the_same_page_and_capped_count(ways_in, world, persona, monkeypatch):  # noqa: F811
+    """The customer API's plain list goes through the same selectors: the same rows in the same
+    order as the scope, `count` capped at COUNT_CAP with `count_capped`, in one statement for
+    the page and its count; past the cap's pages, 404 as before."""
+    from rest_framework.test import APIClient
+
+    from core.api.pagination import CappedCountPagination
+
+    users, _ = ways_in
+    from cases import services
+
+    for i in range(4):
+        services.case_create(actor=world.users["agent"], short_description=f"Dana's case {i}", account=world.account,
+                             contact=world.contacts["customer"])
+    user = users[persona]
+    expected = list(Case.objects.filter(customer.reader_scope(user).q()).order_by(*customer.ORDER)
+                    .values_list("pk", flat=True))
+    client = APIClient()
+    client.force_authenticate(user)
+    body = client.get("/api/v1/cases/?page_size=2").json()
+    assert [row["id"] for row in body["results"]] == expected[:2]
+    assert (body["count"], body["count_capped"]) == (len(expected), False)
+    if len(expected) < 2:
+        return
+    monkeypatch.setattr(CappedCountPagination, "COUNT_CAP", 2)
+    capped = client.get("/api/v1/cases/?page_size=1&page=2").json()
+    assert [row["id"] for row in capped["results"]] == expected[1:2]
+    assert (capped["count"], capped["count_capped"]) == (2, len(expected) > 2)
+    assert client.get("/api/v1/cases/?page_size=1&page=3").status_code == 404  # past the cap
