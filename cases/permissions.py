@@ -6,6 +6,8 @@ Internal roles see every case through `cases.view_all_cases`. The customer side 
 - every case of an account they administer (customer_admin / partner_admin, with child accounts);
 - every case of an account they act as partner for, and cases that name their account as partner.
 """
+import dataclasses
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import F, IntegerField, Q, Value
 from guardian.shortcuts import assign_perm, remove_perm
@@ -129,21 +131,48 @@ def _person_ids(user) -> tuple[list[tuple[int, int]], list[int], list[int] | Non
     return contacts, [pk for tag, pk, _ in rows if tag == _CONSUMER], [pk for tag, pk, _ in rows if tag == _GRANT]
 
 
-def case_scope_q(user) -> Q:
-    """The customer side's cases as a Q on the case table's own columns, with no join.
+@dataclasses.dataclass(frozen=True)
+class CaseScope:
+    """The ways into a customer's cases, resolved: each is one indexed column of the case table.
+    A list arm holds ids; `granted` and `accounts` may instead be a subquery (past SCOPE_ID_LIMIT
+    ids), and `granted` None means the two grant subqueries."""
 
-    The person's contacts, consumers and granted cases (one query) and the accounts they
-    administer (with every account below) or act as partner for (two more, only for those roles)
-    are resolved first, so the case table is filtered by plain `opened_by_id = ... OR contact_id
-    IN (...) OR consumer_id IN (...) OR id IN (...) OR account_id IN (...) OR partner_id IN (...)`:
-    PostgreSQL answers that with a BitmapOr of the indexes each column leads (case_contact_updated,
-    case_consumer_updated, case_account_updated, the opened_by and partner FK indexes, the primary
-    key), whatever the table's size. ORing the same conditions across outer joins and subqueries
-    (`case_scope_join_q`) planned a sequential scan of the whole table at a million cases.
-    Same cases as `case_scope_join_q` (tests/cases/test_customer_scope.py pins it).
-    """
+    user_id: int | None
+    contacts: list[int] = dataclasses.field(default_factory=list)
+    consumers: list[int] = dataclasses.field(default_factory=list)
+    granted: list[int] | None = dataclasses.field(default_factory=list)
+    accounts: object = dataclasses.field(default_factory=list)  # list of ids, or a subquery of account ids
+    partners: list[int] = dataclasses.field(default_factory=list)  # cases naming these accounts as partner
+
+    @property
+    def lists_only(self) -> bool:
+        """Every arm is a list of ids (no subquery): the per-arm plans of cases.selectors_customer apply."""
+        return self.granted is not None and isinstance(self.accounts, list)
+
+    def q(self) -> Q:
+        if self.user_id is None:
+            return Q(pk__in=[])
+        q = Q(opened_by_id=self.user_id)
+        if self.contacts:
+            q |= Q(contact_id__in=self.contacts)
+        if self.consumers:
+            q |= Q(consumer_id__in=self.consumers)
+        if self.granted is None:
+            user_grants, group_grants = _granted_case_ids(self.user_id)
+            q |= Q(pk__in=user_grants.values("content_object_id")) | Q(pk__in=group_grants.values("content_object_id"))
+        elif self.granted:
+            q |= Q(pk__in=self.granted)
+        if not isinstance(self.accounts, list) or self.accounts:
+            q |= Q(account_id__in=self.accounts)
+        if self.partners:
+            q |= Q(partner_id__in=self.partners)
+        return q
+
+
+def case_scope(user) -> CaseScope:
+    """The customer side's ways into the case table, resolved (see `case_scope_q`)."""
     if not user or not user.is_authenticated:
-        return Q(pk__in=[])
+        return CaseScope(user_id=None)
     contacts, consumers, granted = _person_ids(user)
     accounts = _ids_or_subquery(
         Account.objects.filter(
@@ -151,21 +180,30 @@ def case_scope_q(user) -> Q:
         ),
         "pk",
     )
-    q = Q(opened_by_id=user.pk)
-    if contacts:
-        q |= Q(contact_id__in=sorted({pk for pk, _ in contacts}))
-    if consumers:
-        q |= Q(consumer_id__in=sorted(set(consumers)))
-    if granted is None:
-        user_grants, group_grants = _granted_case_ids(user)
-        q |= Q(pk__in=user_grants.values("content_object_id")) | Q(pk__in=group_grants.values("content_object_id"))
-    elif granted:
-        q |= Q(pk__in=sorted(set(granted)))
-    if not isinstance(accounts, list) or accounts:
-        q |= Q(account_id__in=accounts)
+    partners = []
     if contacts and any(r in customer_permissions.PARTNER_ROLES for r in user_roles(user)):
-        q |= Q(partner_id__in=sorted({account_id for _, account_id in contacts}))
-    return q
+        partners = sorted({account_id for _, account_id in contacts})
+    return CaseScope(
+        user_id=user.pk, contacts=sorted({pk for pk, _ in contacts}), consumers=sorted(set(consumers)),
+        granted=None if granted is None else sorted(set(granted)), accounts=accounts, partners=partners,
+    )
+
+
+def case_scope_q(user) -> Q:
+    """The customer side's cases as a Q on the case table's own columns, with no join.
+
+    The person's contacts, consumers and granted cases (one query) and the accounts they
+    administer (with every account below) or act as partner for (two more, only for those roles)
+    are resolved first (`case_scope`), so the case table is filtered by plain `opened_by_id = ...
+    OR contact_id IN (...) OR consumer_id IN (...) OR id IN (...) OR account_id IN (...) OR
+    partner_id IN (...)`: PostgreSQL answers that with a BitmapOr of the indexes each column leads
+    (case_contact_state_updated, case_consumer_updated, case_account_state_updated, the opened_by and partner
+    FK indexes, the primary key), whatever the table's size. ORing the same conditions across
+    outer joins and subqueries (`case_scope_join_q`) planned a sequential scan of the whole table
+    at a million cases. Same cases as `case_scope_join_q` (tests/cases/test_customer_scope.py pins
+    it). A page in recency order is better read arm by arm: cases.selectors_customer.
+    """
+    return case_scope(user).q()
 
 
 def case_scope_join_q(user) -> Q:

@@ -62,10 +62,13 @@ def _effective_codenames(user) -> list[str]:
 
 
 def _granted_ids_q(user, codenames, field: str = "pk") -> Q:
+    """`field IN (the user's grants UNION their groups' grants)`: one IN over one subquery, which
+    PostgreSQL turns into a join on the account's primary key. Two INs ORed (one per kind of
+    grant) can only be checked row by row: a scan of every account (25 ms at 15,000 accounts, on
+    every customer admin's and partner's request)."""
     user_rows, group_rows = _grant_rows(user, codenames)
-    return Q(**{f"{field}__in": user_rows.values("content_object_id")}) | Q(
-        **{f"{field}__in": group_rows.values("content_object_id")}
-    )
+    granted = user_rows.order_by().values("content_object_id").union(group_rows.order_by().values("content_object_id"))
+    return Q(**{f"{field}__in": granted})
 
 
 def _administered_paths(user, codenames: list[str] | None = None) -> list[str]:

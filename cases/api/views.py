@@ -25,17 +25,19 @@ class CaseTypeViewSet(ScopedServiceViewSet):
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit  # noqa: E402
 
 from django.core.exceptions import PermissionDenied  # noqa: E402
+from django.core.paginator import InvalidPage, Page  # noqa: E402
+from django.db.models import prefetch_related_objects  # noqa: E402
 from django.shortcuts import get_object_or_404  # noqa: E402
 from drf_spectacular.utils import OpenApiParameter, extend_schema  # noqa: E402
 from rest_framework import mixins, status, viewsets  # noqa: E402
 from rest_framework.decorators import action  # noqa: E402
-from rest_framework.exceptions import ValidationError  # noqa: E402
+from rest_framework.exceptions import NotFound, ValidationError  # noqa: E402
 from rest_framework.response import Response  # noqa: E402
 from rest_framework.views import APIView  # noqa: E402
 
-from cases import permissions  # noqa: E402
+from cases import permissions, selectors_customer  # noqa: E402
 from cases.choices import EventKind  # noqa: E402
-from core.api.pagination import CappedCountPagination  # noqa: E402
+from core.api.pagination import CappedCountPagination, known_count_paginator  # noqa: E402
 from core.api.views import ScopedViewSetMixin  # noqa: E402
 from users.permissions import is_internal  # noqa: E402
 
@@ -58,6 +60,37 @@ class CaseViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMode
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "internal": is_internal(self.request.user)}
+
+    def list(self, request, *args, **kwargs):
+        """A customer's plain list (no filter, search or ordering: the portal's and most clients'
+        first call) is read arm by arm like the portal's (cases.selectors_customer): the page and
+        the capped count cost the reader's own cases, not the table's recency order. Anything
+        else goes through the filters as before. Same answer either way (-updated_at, then -id)."""
+        if is_internal(request.user) or set(request.query_params) - {"page", "page_size", "format"}:
+            return super().list(request, *args, **kwargs)
+        paginator = self.paginator
+        raw = request.query_params.get(paginator.page_query_param) or 1
+        if raw in paginator.last_page_strings:
+            return super().list(request, *args, **kwargs)
+        cap, size = paginator.COUNT_CAP, paginator.get_page_size(request)
+        try:  # a number, at least 1, and on a page the cap allows (as CappedCountPagination)
+            number = known_count_paginator(cap)([], size).validate_number(raw)
+        except InvalidPage as exc:
+            raise NotFound(paginator.invalid_page_message.format(page_number=raw, message=str(exc))) from None
+        scope = selectors_customer.reader_scope(request.user)
+        offset = (number - 1) * size
+        rows = selectors_customer.customer_case_page(scope, limit=min(size, cap - offset), offset=offset, count_cap=cap)
+        if rows:
+            counted = rows[0].capped_count
+        elif number == 1:
+            counted = 0
+        else:
+            raise NotFound(paginator.invalid_page_message.format(page_number=raw, message="That page contains no results"))
+        pages = known_count_paginator(min(counted, cap))([], size)
+        prefetch_related_objects(rows, "case_type__fields")  # as case_list_for_user: the extras a reader may see
+        paginator.request, paginator.count_capped = request, counted > cap
+        paginator.page = Page(rows, number, pages)
+        return paginator.get_paginated_response(self.get_serializer(rows, many=True).data)
 
     def hidden_fields(self):
         return permissions.case_fields_hidden_from(self.request.user)

@@ -43,7 +43,7 @@ class Case(ConcurrentTransitionMixin, TimeStampedModel):
     # (tests/cases/test_case_indexes.py fails on one that is not). A foreign key that no read
     # filters on has db_index=False: each index is written by every case INSERT.
     # account, contact, consumer and assigned_to have no single-column index: each leads a composite
-    # one (case_account_updated, case_contact_updated, case_consumer_updated,
+    # one (case_account_state_updated, case_contact_state_updated, case_consumer_updated,
     # case_assignee_cat_updated) that serves the same lookups, and every case write paid for both.
     account = models.ForeignKey(
         Account, null=True, blank=True, on_delete=models.PROTECT, related_name="cases", db_index=False
@@ -149,8 +149,16 @@ class Case(ConcurrentTransitionMixin, TimeStampedModel):
             ),
             models.Index(fields=["assigned_to", "state_category", "-updated_at"], name="case_assignee_cat_updated"),
             models.Index(fields=["state_category", "-updated_at"], name="case_category_updated"),
-            models.Index(fields=["account", "-updated_at"], name="case_account_updated"),
-            models.Index(fields=["contact", "-updated_at"], name="case_contact_updated"),
+            # An account's (a contact's) cases newest first, covering id and state_category: the
+            # customer side's per-account and per-contact arms (cases.selectors_customer) and their
+            # capped counts read the index alone, state filter included (they replace
+            # case_account_updated and case_contact_updated: the same key columns).
+            models.Index(
+                fields=["account", "-updated_at"], name="case_account_state_updated", include=["id", "state_category"]
+            ),
+            models.Index(
+                fields=["contact", "-updated_at"], name="case_contact_state_updated", include=["id", "state_category"]
+            ),
             models.Index(fields=["consumer", "-updated_at"], name="case_consumer_updated"),
             # The workspace's named lists (cases.selectors_lists), each served in its order:
             # my open cases; my groups' unassigned; all open; every case; SLA at risk.

@@ -12,7 +12,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
     max_page_size = 200
 
 
-def _known_count_paginator(count: int) -> type[DjangoPaginator]:
+def known_count_paginator(count: int) -> type[DjangoPaginator]:
     # Django's Paginator would COUNT the whole match; give it the bounded count instead.
     return type("KnownCountPaginator", (DjangoPaginator,), {"count": count})
 
@@ -38,7 +38,7 @@ class CappedCountPagination(PageNumberPagination):
             return self._paginate_counted_first(queryset, request, view)
         cap = self.COUNT_CAP
         try:  # a number, at least 1, and on a page the cap allows: Django's own checks and messages
-            number = _known_count_paginator(cap)([], page_size).validate_number(raw)
+            number = known_count_paginator(cap)([], page_size).validate_number(raw)
         except InvalidPage as exc:
             raise NotFound(self.invalid_page_message.format(page_number=raw, message=str(exc))) from None
         bottom = (number - 1) * page_size
@@ -58,7 +58,7 @@ class CappedCountPagination(PageNumberPagination):
         else:
             raise NotFound(self.invalid_page_message.format(page_number=raw, message="That page contains no results"))
         self.count_capped = counted > cap
-        paginator = _known_count_paginator(min(counted, cap))(queryset, page_size)
+        paginator = known_count_paginator(min(counted, cap))(queryset, page_size)
         self.page = Page(rows, number, paginator)
         if paginator.num_pages > 1 and self.template is not None:
             self.display_page_controls = True
@@ -68,7 +68,7 @@ class CappedCountPagination(PageNumberPagination):
         cap = self.COUNT_CAP
         counted = queryset.order_by()[: cap + 1].count()
         self.count_capped = counted > cap
-        self.django_paginator_class = _known_count_paginator(min(counted, cap))
+        self.django_paginator_class = known_count_paginator(min(counted, cap))
         return super().paginate_queryset(queryset, request, view)
 
     def get_paginated_response(self, data):

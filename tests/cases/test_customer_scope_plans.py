@@ -3,16 +3,20 @@ account hierarchy, a partner, a consumer) plans its "My cases" page, its open fi
 without a sequential scan of the case table, on tens of thousands of seeded cases with fresh
 statistics. The scope ORed the same conditions across outer joins and subqueries before, which
 PostgreSQL can only evaluate row by row: a (parallel) sequential scan of the whole table for the
-count, 1.6-2 s at a million cases (issue 15)."""
+count, 1.6-2 s at a million cases (issue 15). The portal's pages and counts, read arm by arm
+(cases.selectors_customer), touch only the reader's own cases: no walk of the table's recency
+order filtered by the scope."""
 import json
 
 import pytest
 from django.db import connection
-from django.db.models import CharField, Value
+from django.db.models import CharField, Q, Value
 from django.db.models.functions import Concat
+from django.test.utils import CaptureQueriesContext
 
 from bench.seed import seed
 from cases import selectors
+from cases import selectors_customer as customer_selectors
 from cases.choices import StateCategory
 from cases.models import Case
 from customers import services as customer_services
@@ -88,3 +92,62 @@ def test_no_customer_scope_plans_a_sequential_scan_of_the_cases(seeded, persona)
         scans = [n for n in nodes if n.get("Relation Name") == "cases_case"]
         assert scans, (label, nodes)
         assert all("Seq Scan" not in n["Node Type"] for n in scans), (persona, label, scans)
+
+
+# --- the customer selectors' statements: bounded by the reader's own cases --------------------------
+RECENCY_WALKS = {"case_updated", "case_active_updated", "case_category_updated"}  # the whole table's order
+
+
+def _captured(call) -> list[str]:
+    with CaptureQueriesContext(connection) as captured:
+        call()
+    return [q["sql"] for q in captured.captured_queries]
+
+
+def _analyze(sql: str) -> list[dict]:
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}")
+        document = cursor.fetchone()[0]
+    document = json.loads(document) if isinstance(document, str) else document
+    nodes, todo = [], [document[0]["Plan"]]
+    while todo:
+        node = todo.pop()
+        nodes.append(node)
+        todo += node.get("Plans", [])
+    return nodes
+
+
+@pytest.mark.parametrize("persona", ["customer", "customer_admin", "partner", "consumer"])
+def test_the_portal_home_and_my_cases_read_only_the_readers_own_cases(seeded, persona):
+    """The home's "action needed" and recent lists, My cases (all, open) and its capped count, as
+    cases.selectors_customer runs them: no sequential scan, no walk of the whole table's recency
+    order, every scan of the case table keyed by an arm (a contact, an account, ...), and the
+    case rows they touch (returned, filtered out) at most a small multiple of the reader's own
+    cases, whatever the table holds."""
+    user = seeded[persona]
+    scope = customer_selectors.reader_scope(user)
+    in_scope = Case.objects.filter(scope.q()).count()
+    assert in_scope, persona
+    action = Q(state_category__in=(StateCategory.AWAITING, StateCategory.RESOLVED))
+    calls = {
+        "action needed": lambda: customer_selectors.customer_case_page(scope, filter_q=action, limit=10),
+        "recent": lambda: customer_selectors.customer_case_page(scope, limit=5),
+        "my cases": lambda: customer_selectors.customer_case_page(scope, limit=20),
+        "open": lambda: customer_selectors.customer_case_page(scope, filter_q=Q(state_category__in=OPEN), limit=20),
+        "count": lambda: customer_selectors.customer_case_count(scope, cap=1000),
+        "open count": lambda: customer_selectors.customer_case_count(scope, filter_q=Q(state_category__in=OPEN),
+                                                                      cap=1000),
+    }
+    for label, call in calls.items():
+        statements = _captured(call)
+        assert len(statements) == 1, (label, statements)
+        nodes = _analyze(statements[0])
+        scans = [n for n in nodes if n.get("Relation Name") == "cases_case"]
+        assert scans, (persona, label)
+        for scan in scans:
+            assert scan["Node Type"] in ("Index Scan", "Index Only Scan", "Bitmap Heap Scan"), (persona, label, scan)
+            assert scan.get("Index Name") not in RECENCY_WALKS, (persona, label, scan)
+            assert "Index Cond" in scan or "Recheck Cond" in scan, (persona, label, scan)
+        touched = sum((n.get("Actual Rows", 0) + n.get("Rows Removed by Filter", 0)) * n.get("Actual Loops", 1)
+                      for n in scans)
+        assert touched <= 2 * in_scope + 30, (persona, label, touched, in_scope)

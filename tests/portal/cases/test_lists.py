@@ -82,3 +82,27 @@ def test_pages_and_bounded_queries(world, client_as, django_assert_max_num_queri
     assert len(second.context["page"].object_list) == 5
     with django_assert_max_num_queries(12):
         assert client.get("/portal/").status_code == 200
+
+
+def test_my_cases_counts_at_most_the_cap_and_pages_stop_there(world, client_as, monkeypatch):
+    """The count is capped as the agent lists' and the API's are (a COUNT over a LIMIT, however
+    large a customer admin's scope): past the cap the pager says "+" and stops."""
+    from portal.views.cases import lists
+
+    monkeypatch.setattr(lists, "COUNT_CAP", 3)
+    monkeypatch.setattr(lists, "PAGE_SIZE", 2)
+    customer = world.users["customer"]
+    for i in range(5):
+        services.case_create(actor=customer, short_description=f"Case {i}")
+    client = client_as("customer")
+    first = client.get("/portal/cases/")
+    page = first.context["page"]
+    assert page.paginator.count == 3 and first.context["capped"] and page.paginator.num_pages == 2
+    assert "Page 1 of 2+" in first.content.decode()
+    last = client.get("/portal/cases/?page=9")  # past the cap: the last counted page
+    assert last.context["page"].number == 2 and len(last.context["page"].object_list) == 2
+    assert "More than 3 cases match" in last.content.decode()
+    monkeypatch.setattr(lists, "COUNT_CAP", 1000)
+    exact = client.get("/portal/cases/")
+    assert exact.context["page"].paginator.count == 5 and not exact.context["capped"]
+    assert "Page 1 of 3<" in exact.content.decode()
