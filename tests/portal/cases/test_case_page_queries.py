@@ -1,0 +1,63 @@
+"""The case page's query count (issue 15): the same for every persona of the customer side (a
+contact, a customer admin over the account's hierarchy, a partner of the account, a consumer)
+whatever the case holds (3 or 30 timeline entries and attachments)."""
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from cases import services
+
+pytestmark = pytest.mark.django_db
+
+
+def _fill(case, *, customer, agent, n: int) -> None:
+    """n customer-visible entries (comments from both sides) and n attachments (from both sides),
+    plus a work note and an internal attachment the customer side never sees."""
+    for i in range(n):
+        author = customer if i % 2 else agent
+        services.case_comment_add(actor=author, case=case, body=f"entry {i}")
+        upload = SimpleUploadedFile(f"file{i}.txt", b"log\n", content_type="text/plain")
+        services.attachment_add(actor=author, case=case, uploaded_file=upload)
+    services.case_work_note_add(actor=agent, case=case, body="INTERNAL NOTE")
+    upload = SimpleUploadedFile("internal.txt", b"INTERNAL\n", content_type="text/plain")
+    services.attachment_add(actor=agent, case=case, uploaded_file=upload, customer_visible=False)
+
+
+def _queries(client, case) -> tuple[int, str, list[str]]:
+    path = f"/portal/cases/{case.number}/"
+    client.get(path)  # warm the per-process reference caches
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+    assert response.status_code == 200
+    return len(queries), response.content.decode(), [q["sql"] for q in queries.captured_queries]
+
+
+@pytest.fixture
+def persona_case(world, consumer_user, settings):
+    settings.CONSUMER_MAX_ATTACHMENTS_PER_RECORD = settings.CONSUMER_MAX_COMMENTS_PER_CASE_DAILY = 100
+
+    def make(persona: str, n: int):
+        if persona == "consumer":
+            user = consumer_user
+            case = services.case_create(actor=user, short_description="Kettle")
+        else:
+            user = world.users[persona]
+            case = services.case_create(actor=world.users["customer"], short_description="Printer on fire")
+        _fill(case, customer=user, agent=world.users["agent"], n=n)
+        return user, case
+    return make
+
+
+@pytest.mark.parametrize("persona", ["customer", "customer_admin", "partner", "consumer"])
+def test_case_page_query_count_is_fixed_per_persona(client, persona_case, persona):
+    counts = {}
+    for n in (3, 30):
+        user, case = persona_case(persona, n)
+        client.force_login(user)
+        counts[n], html, sql = _queries(client, case)
+        print(persona, n, counts[n]); print("\n".join(sql))
+        assert "INTERNAL" not in html and "internal.txt" not in html
+        assert "file0.txt" in html and f"file{n - 1}.txt" in html and f"entry {n - 1}" in html
+    assert counts[3] == counts[30]
+    assert counts[3] <= 99
