@@ -61,6 +61,7 @@ def case_page_context(request, case: Case, **forms) -> dict:
     timeline, more = _timeline(request, case, labels)
     allowed = services.case_allowed_actions(case, request.user)
     others = [a for a in allowed if a not in CUSTOMER_ACTIONS]
+    survey = selectors.case_survey_for_user(user=request.user, case=case)
     return {
         "case": case,
         "state_label": labels.get(case.state, case.state),
@@ -70,8 +71,8 @@ def case_page_context(request, case: Case, **forms) -> dict:
         "attachments": list(selectors_attachments.attachment_list_for_user(user=request.user, case=case)),
         "tasks": list(selectors_work.case_task_list_for_case(user=request.user, case=case).order_by("number")),
         "catalog_request": selectors.case_catalog_request_for_user(user=request.user, case=case),
-        "survey": selectors.case_survey_for_user(user=request.user, case=case),
-        "survey_offered": services.case_survey_offered(case, request.user),
+        "survey": survey,
+        "survey_offered": services.case_survey_offered(case, request.user, answered=survey is not None),
         "allowed": allowed,
         "customer_actions": [a for a in CUSTOMER_ACTIONS if a in allowed],
         "other_actions": [(a, ACTION_LABELS.get(a, a.replace("-", " ").capitalize())) for a in others],
