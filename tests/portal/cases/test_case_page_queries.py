@@ -1,6 +1,13 @@
-"""The case page's query count (issue 15): the same for every persona of the customer side (a
-contact, a customer admin over the account's hierarchy, a partner of the account, a consumer)
-whatever the case holds (3 or 30 timeline entries and attachments)."""
+"""The case page's and the customer API detail's query counts (issue 15): fixed for each persona of
+the customer side (a contact, a customer admin over the account's hierarchy, a partner of the
+account, a consumer) whatever the case holds (3 or 30 timeline entries and attachments). The case,
+once read through the person's scope, is not checked against it again (the allowed actions, the
+survey, the tasks), and the scope is resolved once per request.
+
+Each count includes the session, the user and the user's permissions (3 queries). The case page:
+the scope (1; the partner's accounts +1; the customer admin's administered paths and their
+accounts +2), the case, the timeline, the attachments, the tasks, the catalog request, the survey;
+the customer admin's navigation reads whether they administer an active account (+2)."""
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -49,6 +56,9 @@ def persona_case(world, consumer_user, settings):
     return make
 
 
+PAGE_QUERIES = {"customer": 10, "customer_admin": 14, "partner": 11, "consumer": 10}
+
+
 @pytest.mark.parametrize("persona", ["customer", "customer_admin", "partner", "consumer"])
 def test_case_page_query_count_is_fixed_per_persona(client, persona_case, persona):
     counts = {}
@@ -56,8 +66,22 @@ def test_case_page_query_count_is_fixed_per_persona(client, persona_case, person
         user, case = persona_case(persona, n)
         client.force_login(user)
         counts[n], html, sql = _queries(client, case)
-        print(persona, n, counts[n]); print("\n".join(sql))
         assert "INTERNAL" not in html and "internal.txt" not in html
         assert "file0.txt" in html and f"file{n - 1}.txt" in html and f"entry {n - 1}" in html
-    assert counts[3] == counts[30]
-    assert counts[3] <= 99
+    assert counts == {3: PAGE_QUERIES[persona], 30: PAGE_QUERIES[persona]}, sql
+
+
+# The API detail: the page's first four or six queries, the case, and no second scope check.
+API_QUERIES = {"customer": 5, "customer_admin": 7, "partner": 6, "consumer": 5}
+
+
+@pytest.mark.parametrize("persona", ["customer", "customer_admin", "partner", "consumer"])
+def test_customer_api_detail_checks_the_scope_once(client, persona_case, persona):
+    user, case = persona_case(persona, 3)
+    client.force_login(user)
+    path = f"/api/v1/cases/{case.pk}/"
+    client.get(path)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+    assert response.status_code == 200 and response.json()["allowed_actions"]
+    assert len(queries) == API_QUERIES[persona], [q["sql"] for q in queries.captured_queries]
