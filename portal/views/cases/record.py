@@ -26,7 +26,7 @@ CUSTOMER_ACTIONS = ("accept-solution", "reject-solution", "close")  # with their
 def case_for(request, number: str) -> Case:
     case = selectors.case_get_for_user(
         user=request.user, number=number.upper(),
-        related=("product", "asset", "case_type", "service_definition", "lifecycle", "contact"),
+        related=("product", "asset", "case_type", "service_definition", "contact"),  # what the page shows
     )
     if case is None:
         raise Http404("No such case, or not yours to see.")

@@ -85,3 +85,16 @@ def test_customer_api_detail_checks_the_scope_once(client, persona_case, persona
         response = client.get(path)
     assert response.status_code == 200 and response.json()["allowed_actions"]
     assert len(queries) == API_QUERIES[persona], [q["sql"] for q in queries.captured_queries]
+
+
+def test_the_remembered_scope_is_the_reader_s_only(world, dana_case, django_assert_num_queries):
+    """The memo answers for the person who read the case through their scope, never for another:
+    someone else is checked against the database (and refused when out of scope)."""
+    from cases import permissions, selectors
+
+    case = selectors.case_get_for_user(user=world.users["customer"], number=dana_case.number)
+    with django_assert_num_queries(0):
+        assert permissions.is_customer_side(world.users["customer"], case)
+    assert not permissions.is_customer_side(world.users["other_customer"], case)
+    assert permissions.is_customer_side(world.users["customer_admin"], case)  # in scope, read from the rows
+    assert selectors.case_get_for_user(user=world.users["other_customer"], number=dana_case.number) is None
