@@ -229,9 +229,23 @@ def can_work_case(user) -> bool:
     return bool(user and user.is_authenticated and user.has_perm("cases.work_case"))
 
 
+# The attribute a case instance carries once it was read through this user's customer scope
+# (`remember_customer_side`): the page's later checks of the same instance read no row again.
+_CUSTOMER_SIDE_OF = "_customer_side_of"
+
+
+def remember_customer_side(user, case: Case) -> None:
+    """Mark `case` as just read through `user`'s customer scope (`case_scope_join_q` or
+    `case_scope_q`): a per-request memo on that instance only, so `is_customer_side` answers from
+    it. Only a selector that filtered by the scope calls this."""
+    setattr(case, _CUSTOMER_SIDE_OF, user.pk)
+
+
 def is_customer_side(user, case: Case) -> bool:
     if not user or not user.is_authenticated or is_internal(user):
         return False
+    if getattr(case, _CUSTOMER_SIDE_OF, None) == user.pk:
+        return True
     return Case.objects.filter(case_scope_join_q(user), pk=case.pk).exists()
 
 

@@ -26,6 +26,48 @@ def case_list_for_user(*, user) -> QuerySet[Case]:
     return qs.filter(permissions.case_scope_q(user)).prefetch_related("case_type__fields")
 
 
+def case_get_for_user(*, user, number: str, related: tuple[str, ...] = ()) -> Case | None:
+    """One case by its number if this user may see it (the same cases as `case_list_for_user`), else
+    None. The case is read by its unique number with its contact and consumer, and the customer
+    side's scope is checked on that one row: the person's own case (its contact's or consumer's
+    login, or opened by them: arms of `permissions.case_scope_join_q`) needs no other query; any
+    other case is checked by `permissions.is_customer_side` (one query bounded by the primary key,
+    plus the administered paths for a customer admin). So the count never depends on the size of
+    the person's scope, where `case_scope_q` would resolve their ids and accounts first (one to
+    three queries). The case comes back remembered as in this user's scope
+    (`permissions.remember_customer_side`): the page's later checks on it (the allowed actions,
+    the survey, the tasks) read nothing again."""
+    if user.has_perm("cases.view_all_cases") or is_internal(user):
+        return case_list_for_user(user=user).select_related(*related).filter(number=number).first()
+    qs = Case.objects.select_related(*related, "contact", "consumer").filter(number=number)
+    case = qs.prefetch_related("case_type__fields").first()
+    if case is None:
+        return None
+    own = case.opened_by_id == user.pk or any(
+        person is not None and person.user_id == user.pk for person in (case.contact, case.consumer)
+    )
+    if not own and not permissions.is_customer_side(user, case):
+        return None
+    permissions.remember_customer_side(user, case)
+    return case
+
+
+def _load_portal_state_labels() -> dict[tuple[int, str], str]:
+    return {(lc, code): label for lc, code, label in LifecycleState.objects.values_list("lifecycle_id", "code", "label")}
+
+
+# Every lifecycle's state labels, cached per process (core.refcache): read by every portal case page.
+# (h15-int has `STATE_LABELS` / `lifecycle_state_labels_of` for the same: one of the two goes at the merge.)
+PORTAL_STATE_LABELS = Reference(
+    "cases.portal_state_labels", _load_portal_state_labels, models=("cases.LifecycleState",),
+)
+
+
+def lifecycle_state_labels(lifecycle_id: int | None) -> dict[str, str]:
+    """The labels of one lifecycle's states by code (from the per-process reference cache)."""
+    return {code: label for (lc, code), label in PORTAL_STATE_LABELS.get().items() if lc == lifecycle_id}
+
+
 def case_events_for_user(*, user, case: Case) -> QuerySet[CaseEvent]:
     """The timeline as this user may see it: customers see only customer-visible entries."""
     qs = case.events.select_related("author").order_by("created_at", "id")

@@ -108,6 +108,8 @@ class CaseViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMode
     )
     def retrieve(self, request, pk=None):
         case = self.get_object()
+        if not is_internal(request.user):  # just read through the caller's scope (the selector)
+            permissions.remember_customer_side(request.user, case)
         data = self.get_serializer(case).data
         wanted = {part.strip() for part in request.query_params.get("include", "").split(",") if part.strip()}
         if wanted - {"activity"}:

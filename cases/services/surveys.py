@@ -22,11 +22,14 @@ __all__ = ["case_survey_submit", "case_survey_offered"]
 SURVEY_STATES = (StateCategory.RESOLVED, StateCategory.CLOSED)
 
 
-def case_survey_offered(case: Case, user) -> bool:
-    """Whether the page should offer the survey to this user now."""
+def case_survey_offered(case: Case, user, *, answered: bool | None = None) -> bool:
+    """Whether the page should offer the survey to this user now. `answered`: whether the case's
+    survey exists, when the caller has just read it (the case page), so it is not read again."""
+    if answered is None:
+        answered = case.state_category in SURVEY_STATES and CaseSurvey.objects.filter(case_id=case.pk).exists()
     return (
         case.state_category in SURVEY_STATES
-        and not CaseSurvey.objects.filter(case_id=case.pk).exists()
+        and not answered
         and permissions.actor_kind(user, case) == Actor.CUSTOMER
     )
 

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from cases import selectors, selectors_attachments, selectors_work, services
 from cases.choices import EventKind
-from cases.models import Case, LifecycleState
+from cases.models import Case
 from portal.access import portal_view
 from portal.forms import ActionForm, AttachForm, CommentForm, SurveyForm
 from portal.views.cases.common import ACTION_LABELS, SERVICE_ERRORS, refusal
@@ -24,11 +24,9 @@ CUSTOMER_ACTIONS = ("accept-solution", "reject-solution", "close")  # with their
 
 
 def case_for(request, number: str) -> Case:
-    case = (
-        selectors.case_list_for_user(user=request.user)
-        .select_related("product", "asset", "case_type", "service_definition", "lifecycle", "contact")
-        .filter(number=number.upper())
-        .first()
+    case = selectors.case_get_for_user(
+        user=request.user, number=number.upper(),
+        related=("product", "asset", "case_type", "service_definition", "contact"),  # what the page shows
     )
     if case is None:
         raise Http404("No such case, or not yours to see.")
@@ -59,10 +57,11 @@ def _visible_extra(case: Case) -> list[tuple[str, object]]:
 
 
 def case_page_context(request, case: Case, **forms) -> dict:
-    labels = dict(LifecycleState.objects.filter(lifecycle_id=case.lifecycle_id).values_list("code", "label"))
+    labels = selectors.lifecycle_state_labels(case.lifecycle_id)
     timeline, more = _timeline(request, case, labels)
     allowed = services.case_allowed_actions(case, request.user)
     others = [a for a in allowed if a not in CUSTOMER_ACTIONS]
+    survey = selectors.case_survey_for_user(user=request.user, case=case)
     return {
         "case": case,
         "state_label": labels.get(case.state, case.state),
@@ -70,10 +69,10 @@ def case_page_context(request, case: Case, **forms) -> dict:
         "timeline": timeline,
         "timeline_more": more,
         "attachments": list(selectors_attachments.attachment_list_for_user(user=request.user, case=case)),
-        "tasks": list(selectors_work.case_task_list_for_user(user=request.user).filter(case=case).order_by("number")),
+        "tasks": list(selectors_work.case_task_list_for_case(user=request.user, case=case).order_by("number")),
         "catalog_request": selectors.case_catalog_request_for_user(user=request.user, case=case),
-        "survey": selectors.case_survey_for_user(user=request.user, case=case),
-        "survey_offered": services.case_survey_offered(case, request.user),
+        "survey": survey,
+        "survey_offered": services.case_survey_offered(case, request.user, answered=survey is not None),
         "allowed": allowed,
         "customer_actions": [a for a in CUSTOMER_ACTIONS if a in allowed],
         "other_actions": [(a, ACTION_LABELS.get(a, a.replace("-", " ").capitalize())) for a in others],
