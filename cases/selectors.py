@@ -52,22 +52,6 @@ def case_get_for_user(*, user, number: str, related: tuple[str, ...] = ()) -> Ca
     return case
 
 
-def _load_portal_state_labels() -> dict[tuple[int, str], str]:
-    return {(lc, code): label for lc, code, label in LifecycleState.objects.values_list("lifecycle_id", "code", "label")}
-
-
-# Every lifecycle's state labels, cached per process (core.refcache): read by every portal case page.
-# (h15-int has `STATE_LABELS` / `lifecycle_state_labels_of` for the same: one of the two goes at the merge.)
-PORTAL_STATE_LABELS = Reference(
-    "cases.portal_state_labels", _load_portal_state_labels, models=("cases.LifecycleState",),
-)
-
-
-def lifecycle_state_labels(lifecycle_id: int | None) -> dict[str, str]:
-    """The labels of one lifecycle's states by code (from the per-process reference cache)."""
-    return {code: label for (lc, code), label in PORTAL_STATE_LABELS.get().items() if lc == lifecycle_id}
-
-
 def case_events_for_user(*, user, case: Case) -> QuerySet[CaseEvent]:
     """The timeline as this user may see it: customers see only customer-visible entries."""
     qs = case.events.select_related("author").order_by("created_at", "id")

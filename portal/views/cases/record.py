@@ -57,7 +57,7 @@ def _visible_extra(case: Case) -> list[tuple[str, object]]:
 
 
 def case_page_context(request, case: Case, **forms) -> dict:
-    labels = selectors.lifecycle_state_labels(case.lifecycle_id)
+    labels = selectors.lifecycle_state_labels_of(case.lifecycle_id)
     timeline, more = _timeline(request, case, labels)
     allowed = services.case_allowed_actions(case, request.user)
     others = [a for a in allowed if a not in CUSTOMER_ACTIONS]
