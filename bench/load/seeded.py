@@ -1,0 +1,303 @@
+"""The load test on a seeded bench database (bench/README.md, "Load test of the production stack"):
+C customers and A agents at once, each signed in through the sign-in form (and holding an API
+token), each doing its mix without pause until the duration or the request budget is spent,
+against the product (gunicorn, `config.settings.production`, the Redis cache, persistent database
+connections) and/or the stock floor (gunicorn, `bench.stock.wsgi:application`, its `_stock`
+database), one after the other, with the same people, cases and draws (same seed).
+
+The database is never dropped, migrated or reseeded; the run adds comments, work notes and cases
+("Load test ..." subjects) to it, as people would."""
+import asyncio
+import datetime
+import os
+import platform
+import random
+import tempfile
+import time
+import urllib.parse
+from collections import defaultdict
+from pathlib import Path
+
+import psycopg
+
+from bench.load import personas as people_mod
+from bench.load.http import Person
+from bench.load.report import summary
+from deploy.stack import ProductionStack, StackError
+
+PASSWORD = "bench-password"
+CUSTOMER_MIX = {  # kind: weight
+    "customer_portal_home": 15,
+    "customer_my_cases": 20,
+    "customer_my_cases_open": 10,
+    "customer_case_page": 20,
+    "customer_comment": 10,
+    "customer_api_list": 15,
+    "customer_create": 10,
+}
+AGENT_MIX = {
+    "agent_workspace_list": 25,
+    "agent_record_page": 30,
+    "agent_journal": 15,
+    "agent_api_list": 20,
+    "agent_create": 10,
+}
+EXPECTED = {"customer_comment": (302, 303), "agent_journal": (302, 303), "customer_create": (201,),
+            "agent_create": (201,)}  # everything else: 200
+
+
+# --- the two servers ---------------------------------------------------------------------------
+def product_stack(workdir: Path, database_url: str, *, workers: int, redis_url: str) -> ProductionStack:
+    """The README's scale-out recipe: production settings, Redis cache, one trusted proxy in front
+    (X-Forwarded-For names the person), DATABASE_CONN_MAX_AGE as the environment or the settings say."""
+    return ProductionStack(workdir, database_url=database_url, workers=workers,
+                           extra_env={"REDIS_URL": redis_url, "TRUSTED_PROXY_COUNT": "1"})
+
+
+def stock_stack(workdir: Path, database_url: str, *, workers: int, conn_max_age: str) -> ProductionStack:
+    return ProductionStack(workdir, database_url=database_url, workers=workers, app="bench.stock.wsgi:application",
+                           health_path="/login/",
+                           extra_env={"DJANGO_SETTINGS_MODULE": "bench.stock.settings",
+                                      "DATABASE_CONN_MAX_AGE": conn_max_age})
+
+
+def stock_database_url(database_url: str) -> str:
+    explicit = os.environ.get("STOCK_DATABASE_URL")
+    if explicit:
+        return explicit
+    parts = urllib.parse.urlsplit(database_url)
+    return urllib.parse.urlunsplit(parts._replace(path=parts.path.rstrip("/") + "_stock"))
+
+
+def check_stock_database(url: str, usernames: list[str]) -> None:
+    try:
+        with psycopg.connect(url, autocommit=True) as conn:
+            found = {row[0] for row in conn.execute("SELECT username FROM auth_user WHERE username = ANY(%s)",
+                                                    [usernames])}
+    except psycopg.Error as exc:
+        raise StackError(f"the stock floor's database {url} is not usable ({exc}): python -m bench.stock seed") from exc
+    missing = sorted(set(usernames) - found)
+    if missing:
+        raise StackError(f"the stock floor's database lacks {len(missing)} of the people ({', '.join(missing[:5])}...): "
+                         "seed it again after the product's (python -m bench.stock seed)")
+
+
+def gunicorn_cpu_seconds(master_pid: int) -> float:
+    """CPU time (user + system) of gunicorn's master and workers so far, from /proc (0 elsewhere)."""
+    tick, total = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100, 0.0
+    try:
+        pids = os.listdir("/proc")
+    except OSError:
+        return 0.0
+    for pid in pids:
+        if not pid.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(pid) == master_pid or int(fields[1]) == master_pid:  # fields[1]: the parent's pid
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+# --- one target --------------------------------------------------------------------------------
+class Run:
+    def __init__(self, host: str, port: int, personas: list, contacts: list[int], *, scheme: str, seed: int,
+                 duration: float, warmup: float, requests: int, sign_in_concurrency: int):
+        self.personas, self.contacts, self.seed = personas, contacts, seed
+        self.duration, self.warmup, self.budget = duration, warmup, requests
+        self.sign_in_concurrency = sign_in_concurrency
+        # Addresses 10.x.y.z, one per person, as the proxy would report them.
+        self.people = [Person(host, port, username=p.username, address=f"10.{15 + i // 60000}.{i // 250 % 240}.{i % 250 + 1}",
+                              scheme=scheme) for i, p in enumerate(personas)]
+        self.timings: dict[str, list[float]] = defaultdict(list)
+        self.errors_by_kind: dict[str, int] = defaultdict(int)
+        self.errors: list[str] = []
+        self.sign_in_ms: list[float] = []
+        self.counted = 0
+
+    async def sign_in_everybody(self) -> None:
+        gate = asyncio.Semaphore(self.sign_in_concurrency)
+
+        async def one(person: Person):
+            async with gate:
+                for answer in await person.sign_in(PASSWORD):
+                    self.sign_in_ms.append(answer.elapsed_ms)
+
+        await asyncio.gather(*(one(person) for person in self.people))
+
+    async def act(self, kind: str, persona, person: Person, rng: random.Random, n: int):
+        if kind == "customer_portal_home":
+            return await person.get("/portal/")
+        if kind == "customer_my_cases":
+            return await person.get("/portal/cases/")
+        if kind == "customer_my_cases_open":
+            return await person.get("/portal/cases/?status=open")
+        if kind == "customer_case_page":
+            return await person.get(f"/portal/cases/{rng.choice(persona.cases)}/")
+        if kind == "customer_comment":
+            return await person.post_form(f"/portal/cases/{rng.choice(persona.commentable)}/comment/",
+                                          {"body": f"Load test comment {n}: still happening this morning."})
+        if kind == "customer_api_list":
+            return await person.get("/api/v1/cases/", api=True)
+        if kind == "customer_create":
+            return await person.post_api("/api/v1/cases/", {
+                "short_description": f"{people_mod.CREATED_PREFIX}: my printer {n}",
+                "description": "It stopped printing after the update.", "urgency": 3})
+        if kind == "agent_workspace_list":
+            return await person.get("/cases/?view=all_open")
+        if kind == "agent_record_page":
+            return await person.get(f"/cases/{rng.choice(persona.cases)}/")
+        if kind == "agent_journal":
+            which = "comment" if n % 2 else "work_note"
+            return await person.post_form(f"/cases/{rng.choice(persona.commentable)}/journal/",
+                                          {"kind": which, "body": f"Load test {which.replace('_', ' ')} {n}."})
+        if kind == "agent_api_list":
+            return await person.get(f"/api/v1/cases/?assignment_group={persona.group_id}&state_category=open", api=True)
+        if kind == "agent_create":
+            return await person.post_api("/api/v1/cases/", {
+                "contact": rng.choice(self.contacts), "assignment_group": persona.group_id, "impact": 2,
+                "urgency": 3, "short_description": f"{people_mod.CREATED_PREFIX} case {n}",
+                "description": "Opened by the load test."})
+        raise ValueError(kind)
+
+    def mix_of(self, persona) -> tuple[list[str], list[int]]:
+        mix = dict(CUSTOMER_MIX if persona.role == "customer" else AGENT_MIX)
+        if not persona.creates:
+            mix.pop("customer_create")
+        if not persona.commentable:
+            mix.pop("customer_comment" if persona.role == "customer" else "agent_journal")
+        if not persona.cases:
+            mix.pop("customer_case_page" if persona.role == "customer" else "agent_record_page")
+        return list(mix), list(mix.values())
+
+    async def client(self, index: int, counted_from: float, deadline: float) -> None:
+        persona, person = self.personas[index], self.people[index]
+        rng = random.Random(self.seed * 100_003 + index)  # the same draws on every target
+        kinds, weights = self.mix_of(persona)
+        n = 0
+        while time.monotonic() < deadline and not (self.budget and self.counted >= self.budget):
+            kind = rng.choices(kinds, weights)[0]
+            n += 1
+            started = time.monotonic()
+            label = f"{kind} #{index}.{n} ({persona.username})"
+            try:
+                answer = await self.act(kind, persona, person, rng, index * 1_000_000 + n)
+            except (OSError, asyncio.TimeoutError, ValueError) as exc:
+                self.errors_by_kind[kind] += 1
+                self.errors.append(f"{label}: no answer ({exc!r})")
+                continue
+            if answer.status not in EXPECTED.get(kind, (200,)):
+                self.errors_by_kind[kind] += 1
+                self.errors.append(f"{label}: {answer.status} {answer.text[:200]!r}")
+            elif started >= counted_from:
+                self.timings[kind].append(answer.elapsed_ms)
+                self.counted += 1
+
+    async def run(self, on_measure_start=lambda: None) -> float:
+        """Signs everybody in, then the mix: `warmup` seconds not counted, then `duration` seconds
+        (or `requests` counted requests) counted. Returns the counted window's seconds."""
+        await self.sign_in_everybody()
+        start = time.monotonic()
+        counted_from = start + self.warmup
+        loop = asyncio.get_running_loop()
+        loop.call_at(loop.time() + self.warmup, on_measure_start)
+        await asyncio.gather(*(self.client(i, counted_from, counted_from + self.duration)
+                               for i in range(len(self.people))))
+        return time.monotonic() - counted_from
+
+
+def drive(name: str, stack: ProductionStack, personas, contacts, *, scheme: str, options) -> dict:
+    load_before = round(os.getloadavg()[0], 2)
+    run = Run("127.0.0.1", stack.port, personas, contacts, scheme=scheme, seed=options.seed,
+              duration=options.duration, warmup=options.warmup, requests=options.requests,
+              sign_in_concurrency=options.workers)
+    marks: dict = {}
+
+    def measure_start():
+        marks["client_cpu"], marks["server_cpu"] = time.process_time(), gunicorn_cpu_seconds(stack.process.pid)
+
+    seconds = asyncio.run(run.run(measure_start))
+    client_cpu = time.process_time() - marks.get("client_cpu", 0.0)
+    server_cpu = gunicorn_cpu_seconds(stack.process.pid) - marks.get("server_cpu", 0.0)
+    everything = [ms for values in run.timings.values() for ms in values]
+    errors = sum(run.errors_by_kind.values())
+    kinds = [*CUSTOMER_MIX, *AGENT_MIX]
+    return {
+        "target": name,
+        "customers": sum(p.role == "customer" for p in personas),
+        "agents": sum(p.role == "agent" for p in personas),
+        "workers": options.workers,
+        "server": stack.description,
+        "seconds": round(seconds, 1),
+        "requests": len(everything),
+        "requests_per_s": round(len(everything) / seconds, 1) if seconds > 0 else 0.0,
+        "errors": errors,
+        "error_samples": run.errors[:20],
+        "overall": summary(everything, seconds=seconds, errors=errors),
+        "by_kind": {kind: summary(run.timings.get(kind, []), seconds=seconds, errors=run.errors_by_kind.get(kind, 0))
+                    for kind in kinds if run.timings.get(kind) or run.errors_by_kind.get(kind)},
+        "sign_in": summary(run.sign_in_ms),
+        "client_cpu_percent": round(100 * client_cpu / seconds, 1) if seconds > 0 else None,
+        "server_cpu_ms_per_request": round(1000 * server_cpu / len(everything), 1) if everything else None,
+        "load_average_before": load_before,
+        "load_average_after": round(os.getloadavg()[0], 2),
+    }
+
+
+def run_target(name: str, database_url: str, personas, contacts, options, workdir: Path) -> dict:
+    if name == "product":
+        stack = product_stack(workdir / "product", database_url, workers=options.workers, redis_url=options.redis_url)
+        stack.manage("collectstatic", "--noinput", "-v", "0")
+        try:
+            stack.manage("migrate", "--check", "-v", "0")
+        except StackError as exc:
+            raise StackError(f"the bench database lacks migrations of this code: run migrate on it first\n{exc}") from exc
+        conn_max_age = stack.env.get("DATABASE_CONN_MAX_AGE", "60 (the production default)")
+        stack.description = (f"gunicorn {options.workers} sync workers, config.settings.production, "
+                             f"cache {options.redis_url}, DATABASE_CONN_MAX_AGE {conn_max_age}")
+        scheme = "https"
+    else:
+        url = stock_database_url(database_url)
+        check_stock_database(url, sorted({p.username for p in personas}))
+        conn_max_age = os.environ.get("DATABASE_CONN_MAX_AGE", "60")
+        stack = stock_stack(workdir / "stock", database_url, workers=options.workers, conn_max_age=conn_max_age)
+        stack.description = (f"gunicorn {options.workers} sync workers, bench.stock.settings on "
+                             f"{urllib.parse.urlsplit(url).path.lstrip('/')}, DATABASE_CONN_MAX_AGE {conn_max_age}")
+        scheme = "http"
+    stack.start()
+    try:
+        return drive(name, stack, personas, contacts, scheme=scheme, options=options)
+    finally:
+        stack.stop()
+
+
+def run(options) -> dict:
+    """Every target asked for, one after the other; the result (raises StackError)."""
+    database_url = options.database_url
+    personas, contacts = people_mod.pick(database_url, customers=options.customers, agents=options.agents,
+                                         seed=options.seed)
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        cases = conn.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = 'cases_case'").fetchone()[0]
+    targets = ["product", "stock"] if options.target == "both" else [options.target]
+    workdir = Path(tempfile.mkdtemp(prefix="bench-load-"))
+    results = {}
+    for name in targets:
+        print(f"load: {name}, {options.customers} customers and {options.agents} agents, "
+              f"{options.warmup:.0f} s warm-up then {options.duration:.0f} s"
+              + (f" or {options.requests} requests" if options.requests else ""))
+        results[name] = run_target(name, database_url, personas, contacts, options, workdir)
+    return {
+        "meta": {
+            "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "database": urllib.parse.urlsplit(database_url).path.lstrip("/"), "cases_estimate": cases,
+            "customers": options.customers, "agents": options.agents, "workers": options.workers,
+            "duration_s": options.duration, "warmup_s": options.warmup, "requests_budget": options.requests,
+            "seed": options.seed, "python": platform.python_version(),
+            "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
+            "people": [p.as_dict() for p in personas],
+        },
+        "targets": results,
+        "workdir": str(workdir),
+    }
