@@ -70,6 +70,8 @@ def main(argv=None) -> int:
     if len(result["targets"]) == 2:
         result["ratios"] = side_by_side(result["targets"]["product"], result["targets"]["stock"])
     shutil.rmtree(result.pop("workdir"), ignore_errors=True)
+    for target in result["targets"].values():
+        target.pop("_timings")
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
         print(f"written to {args.json}")

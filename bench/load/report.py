@@ -47,6 +47,8 @@ def print_target(result: dict) -> None:
     print(f"  {'kind (ms)':<26} {HEAD}")
     for kind, row in [*result["by_kind"].items(), ("overall", result["overall"]), ("(sign-in, not counted)", result["sign_in"])]:
         print(f"  {kind:<26} {_cells(row)}")
+    for kind, answer in result.get("not_served", {}).items():
+        print(f"  not served, left out ({result['skipped']} draws skipped in all): {kind}: {answer}")
     for line in result["error_samples"]:
         print(f"  error: {line}")
 
@@ -64,6 +66,15 @@ def side_by_side(product: dict, stock: dict) -> dict:
         p95 = ratio((a or {}).get("p95_ms"), (b or {}).get("p95_ms"))
         ratios[kind] = {"throughput": throughput, "p95": p95}
         print(f"  {kind:<24} {'':>8}{_cells(a)} | {'':>6}{_cells(b)} | {throughput or '-':>6} {p95 or '-':>6}")
+    if stock.get("not_served"):
+        # The floor left some kinds out: compare the product on the kinds both served as well.
+        both = [ms for kind, values in product["_timings"].items() if kind not in stock["not_served"] for ms in values]
+        common = summary(both, seconds=product["seconds"], errors=None)
+        ratios["overall_served_by_both"] = {"throughput": ratio(common.get("requests_per_s"), stock["requests_per_s"]),
+                                            "p95": ratio(common.get("p95_ms"), stock["overall"].get("p95_ms"))}
+        print(f"  {'overall, both served':<24} {'':>8}{_cells(common)} | {'':>6}{_cells(stock['overall'])} | "
+              f"{ratios['overall_served_by_both']['throughput'] or '-':>6} {ratios['overall_served_by_both']['p95'] or '-':>6}")
+        print(f"  the floor does not serve: {', '.join(stock['not_served'])} (left out of its run, same draws otherwise)")
     print(f"  throughput: product {product['requests_per_s']} req/s, floor {stock['requests_per_s']} req/s "
           f"(x{ratios['overall']['throughput']}); p95 x{ratios['overall']['p95']}")
     return ratios

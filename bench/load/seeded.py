@@ -104,8 +104,11 @@ def gunicorn_cpu_seconds(master_pid: int) -> float:
 # --- one target --------------------------------------------------------------------------------
 class Run:
     def __init__(self, host: str, port: int, personas: list, contacts: list[int], *, scheme: str, seed: int,
-                 duration: float, warmup: float, requests: int, sign_in_concurrency: int):
+                 duration: float, warmup: float, requests: int, sign_in_concurrency: int, probe: bool = False):
         self.personas, self.contacts, self.seed = personas, contacts, seed
+        self.probe = probe  # the floor: kinds it refuses (403/404/405) are left out, and reported
+        self.not_served: dict[str, str] = {}
+        self.skipped = 0
         self.duration, self.warmup, self.budget = duration, warmup, requests
         self.sign_in_concurrency = sign_in_concurrency
         # Addresses 10.x.y.z, one per person, as the proxy would report them.
@@ -126,6 +129,17 @@ class Run:
                     self.sign_in_ms.append(answer.elapsed_ms)
 
         await asyncio.gather(*(one(person) for person in self.people))
+
+    async def find_not_served(self) -> None:
+        """One request of each kind (not counted; its own draws): the floor may not serve all."""
+        rng = random.Random(self.seed - 1)
+        for kind in [*CUSTOMER_MIX, *AGENT_MIX]:
+            index = next((i for i, p in enumerate(self.personas) if kind in self.mix_of(p)[0]), None)
+            if index is None:
+                continue
+            answer = await self.act(kind, self.personas[index], self.people[index], rng, -1)
+            if answer.status in (403, 404, 405):
+                self.not_served[kind] = f"{answer.status} {answer.text[:120]}"
 
     async def act(self, kind: str, persona, person: Person, rng: random.Random, n: int):
         if kind == "customer_portal_home":
@@ -180,6 +194,10 @@ class Run:
         while time.monotonic() < deadline and not (self.budget and self.counted >= self.budget):
             kind = rng.choices(kinds, weights)[0]
             n += 1
+            if kind in self.not_served:  # the same draws as on the product, this kind left out
+                self.skipped += 1
+                await asyncio.sleep(0)
+                continue
             started = time.monotonic()
             label = f"{kind} #{index}.{n} ({persona.username})"
             try:
@@ -199,6 +217,8 @@ class Run:
         """Signs everybody in, then the mix: `warmup` seconds not counted, then `duration` seconds
         (or `requests` counted requests) counted. Returns the counted window's seconds."""
         await self.sign_in_everybody()
+        if self.probe:
+            await self.find_not_served()
         start = time.monotonic()
         counted_from = start + self.warmup
         loop = asyncio.get_running_loop()
@@ -212,7 +232,7 @@ def drive(name: str, stack: ProductionStack, personas, contacts, *, scheme: str,
     load_before = round(os.getloadavg()[0], 2)
     run = Run("127.0.0.1", stack.port, personas, contacts, scheme=scheme, seed=options.seed,
               duration=options.duration, warmup=options.warmup, requests=options.requests,
-              sign_in_concurrency=options.workers)
+              sign_in_concurrency=options.workers, probe=name == "stock")
     marks: dict = {}
 
     def measure_start():
@@ -239,6 +259,9 @@ def drive(name: str, stack: ProductionStack, personas, contacts, *, scheme: str,
         "by_kind": {kind: summary(run.timings.get(kind, []), seconds=seconds, errors=run.errors_by_kind.get(kind, 0))
                     for kind in kinds if run.timings.get(kind) or run.errors_by_kind.get(kind)},
         "sign_in": summary(run.sign_in_ms),
+        "_timings": dict(run.timings),  # for the side-by-side comparison; not written to the JSON
+        "not_served": run.not_served,  # kinds the floor refused once, then left out (draws kept)
+        "skipped": run.skipped,
         "client_cpu_percent": round(100 * client_cpu / seconds, 1) if seconds > 0 else None,
         "server_cpu_ms_per_request": round(1000 * server_cpu / len(everything), 1) if everything else None,
         "load_average_before": load_before,
