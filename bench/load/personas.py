@@ -4,8 +4,8 @@ SQL, read-only), the same for the product and the stock floor (whose database is
 
 Customers: the bench customer admin, partner and consumer (with 10 customers or more), then bench
 contacts drawn with the seed among those with a case they can still comment on (new, open or
-awaiting info). Their case pages: cases of their own (the contact's or the consumer's; the
-partner's: cases of the accounts it is related to). The consumer and the partner open no cases
+awaiting info). Their case pages: cases of their own (the contact's, the consumer's; the customer
+admin's: its own account's; the partner's: the accounts it is related to). The consumer and the partner open no cases
 (a consumer may open 10 a day); everybody else does, through the API.
 Agents: the bench agents (`bench_agent_<group>_<n>`, 4 per group), each over its group's active
 cases; more agents than logins reuse the logins (one session each).
@@ -81,13 +81,13 @@ def _special_customers(conn, rng: random.Random) -> list[Persona]:
         "SELECT username, id FROM users_user WHERE username IN ('bench_customer_admin', 'bench_partner', 'bench_consumer')")}
     if len(found) < 3:
         raise NotSeeded("no bench customer admin, partner or consumer: run bench_seed --customer-side")
-    admin_rows = _case_rows(conn, "contact_id = (SELECT id FROM customers_contact WHERE user_id = %s)",
-                            [found["bench_customer_admin"]])
+    admin_rows = _case_rows(conn, "account_id IN (SELECT account_id FROM customers_contact WHERE user_id = %s)",
+                            [found["bench_customer_admin"]], limit=2_000)
     partner_rows = _case_rows(
         conn, "account_id IN (SELECT r.to_account_id FROM customers_accountrelationship r "
               "JOIN customers_contact c ON c.account_id = r.from_account_id WHERE c.user_id = %s)",
         [found["bench_partner"]], limit=2_000)
-    consumer_rows = _case_rows(conn, "consumer_id = (SELECT id FROM customers_consumer WHERE user_id = %s)",
+    consumer_rows = _case_rows(conn, "consumer_id IN (SELECT id FROM customers_consumer WHERE user_id = %s)",
                                [found["bench_consumer"]])
     return [
         _persona("bench_customer_admin", [r[1:] for r in admin_rows], rng),
