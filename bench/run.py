@@ -6,7 +6,9 @@ shared machine slows both sides alike; query counts are captured on one extra, u
 The client logs in through the session (force_login), exactly like the floor views, so the user
 and its permissions are loaded on every request as in production (force_authenticate would keep
 one user object, and its permission cache, across requests and hide those queries)."""
+import contextlib
 import datetime
+import functools
 import math
 import multiprocessing
 import os
@@ -21,6 +23,7 @@ from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext, override_settings, setup_test_environment
 from rest_framework.test import APIClient
 
+from bench import versus_stock
 from bench.seed import PROBE_DESCRIPTION, bench_agent, bench_group
 from cases import services
 from cases.models import Case, CaseEvent
@@ -37,29 +40,71 @@ FLOOR_CREATE_URL = "/bench-floor/cases/create/"
 
 
 def run(*, iterations: int = 200, creations: int | None = None, floor: bool = True, processes: int = 1,
-        progress: Callable[[str], None] = lambda message: None) -> dict:
+        stock: bool | None = None, progress: Callable[[str], None] = lambda message: None) -> dict:
+    """`floor`: the in-project floors (bench/floor.py); `stock`: the stock floor (bench/stock/),
+    None = when its database exists (PostgreSQL only)."""
     _test_environment()
     creations = creations or min(iterations, 200)
-    with override_settings(ROOT_URLCONF="bench.urls"):
+    skipped = versus_stock.availability(stock)
+    with override_settings(ROOT_URLCONF="bench.urls"), (
+        contextlib.nullcontext() if skipped else versus_stock.open_floor()
+    ) as stock_floor:
         ctx = _Context()
         result = {"meta": _meta(iterations, creations)}
-        progress(f"{result['meta']['cases']:,} cases on {result['meta']['database']}; reads x{iterations}")
-        result.update(_reads(ctx, iterations, floor))
+        progress(f"{result['meta']['cases']:,} cases on {result['meta']['database']}; reads x{iterations}; "
+                 f"stock floor: {skipped or versus_stock.floor_database_url().rsplit('/', 1)[-1]}")
+        result.update(_reads(ctx, iterations, floor, stock_floor))
         progress("reads done; creating")
         mark = created_mark()
+        stock_mark = stock_floor.mark() if stock_floor else None
         try:
             result["create_service"] = _create_service(ctx, creations)
-            creation = _create_api(ctx, creations, floor)
+            creation = _create_api(ctx, creations, floor, stock_floor)
             result["create_api"] = creation["create_api"]
             if floor:
                 result["create_floor"] = creation["create_floor"]
                 result.setdefault("ratios", {})["create"] = creation["create_ratio"]
+            if stock_floor:
+                result["create_stock"] = creation["create_stock"]
             if processes > 1:
                 result["create_api_processes"] = _create_api_scaling(ctx, creations, processes, progress)
         finally:
             result["meta"]["created_and_removed"] = forget_created(mark)
+            if stock_floor:
+                result["meta"]["stock_created_and_removed"] = stock_floor.forget(stock_mark)
+        if stock_floor:
+            progress("customer reads and the record page against the stock floor")
+            result["stock"] = _stock_figures(ctx, result, stock_floor, iterations)
+        else:
+            result["stock"] = {"skipped": skipped}
+        result["meta"]["load_average_end"] = _load_average()
         result["targets"] = _targets(result)
     return result
+
+
+def _stock_figures(ctx, result: dict, stock_floor, iterations: int) -> dict:
+    """Every figure against the stock floor: the API's (measured with the reads and creations
+    above, the in-project floor kept beside as a second reference) and the customer and agent
+    pages (bench/versus_stock.py)."""
+    figures = {}
+    for name, product, stock, in_project in (("list_api", "list_api", "list_stock", "list_floor"),
+                                             ("detail_api", "detail_api", "detail_stock", "detail_floor"),
+                                             ("create_api", "create_api", "create_stock", "create_floor")):
+        figures[name] = versus_stock.pair(result[product], result[stock])
+        if in_project in result:
+            base = result[in_project]
+            figures[name]["in_project_floor"] = {
+                "median_ms": base["median_ms"], "queries": base["queries"],
+                "ratio": round(result[product]["median_ms"] / base["median_ms"], 2)}
+    figures.update(versus_stock.interleaved(versus_stock.customer_pairs(stock_floor), iterations))
+    figures.update(versus_stock.interleaved(versus_stock.agent_html_pairs(stock_floor, ctx.agent, ctx.probe), iterations))
+    figures["record_comment_post"] = versus_stock.comment_posts(stock_floor, ctx.agent, ctx.probe, iterations)
+    return {"database": versus_stock.floor_database_url().rsplit("/", 1)[-1], "target_ratio": versus_stock.TARGET_RATIO,
+            "figures": figures}
+
+
+def _load_average() -> float | None:
+    return round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None
 
 
 def created_mark() -> tuple[int, datetime.datetime]:
@@ -113,7 +158,7 @@ def _client(agent) -> APIClient:
 
 
 # --- reads ---------------------------------------------------------------------------------------
-def _reads(ctx: _Context, iterations: int, floor: bool) -> dict:
+def _reads(ctx: _Context, iterations: int, floor: bool, stock_floor=None) -> dict:
     c, probe = ctx.client, ctx.probe
     workloads = {
         "list_api": lambda: _get(c, ctx.list_url),
@@ -127,17 +172,23 @@ def _reads(ctx: _Context, iterations: int, floor: bool) -> dict:
     if floor:
         workloads["list_floor"] = lambda: _get(c, ctx.floor_list_url)
         workloads["detail_floor"] = lambda: _get(c, f"/bench-floor/cases/{probe.pk}/")
+    if stock_floor:  # the same requests to the stock floor, timed in its own process
+        user = ctx.agent.username
+        workloads["list_stock"] = versus_stock.stock_call(stock_floor, "GET", ctx.list_url, user)
+        workloads["detail_stock"] = versus_stock.stock_call(
+            stock_floor, "GET", f"/api/v1/cases/{probe.pk}/?include=activity", user)
     timings = {name: [] for name in workloads}
     for name, call in workloads.items():
         for _ in range(WARMUP):
             call()
     for _ in range(iterations):
         for name, call in workloads.items():  # interleaved: API and floor share the same noise
-            started = time.perf_counter()
-            call()
-            timings[name].append((time.perf_counter() - started) * 1000)
+            timings[name].append(versus_stock.timed(call))
     result = {}
     for name, call in workloads.items():
+        if name.endswith("_stock"):
+            result[name] = {**_summary(timings[name]), "queries": call()["queries"]}
+            continue
         with CaptureQueriesContext(connection) as queries:
             answer = call()
         result[name] = {
@@ -197,7 +248,7 @@ def _create_service(ctx: _Context, count: int) -> dict:
     return _rate(count, elapsed, query_count)
 
 
-def _create_api(ctx: _Context, count: int, floor: bool) -> dict:
+def _create_api(ctx: _Context, count: int, floor: bool, stock_floor=None) -> dict:
     """API creation, interleaved with the floor's (API, floor, API, floor ...) like the reads, so
     the ratio holds whatever the machine's speed does meanwhile. cases/s counts the API's own
     requests only."""
@@ -206,20 +257,25 @@ def _create_api(ctx: _Context, count: int, floor: bool) -> dict:
     urls = {"create_api": "/api/v1/cases/"}
     if floor:
         urls["create_floor"] = FLOOR_CREATE_URL
+    post = {name: functools.partial(_post_case, client, url=url) for name, url in urls.items()}
+    if stock_floor:
+        post["create_stock"] = functools.partial(_post_stock_case, stock_floor, ctx.agent.username)
     result = {}
     for name, url in urls.items():
         _post_case(client, ctx.group.pk, contact_ids[0], -1, url=url)  # warm-up
         with CaptureQueriesContext(connection) as queries:
             _post_case(client, ctx.group.pk, contact_ids[0], -2, url=url)
         result[name] = {"queries": len(queries), "sql": [q["sql"] for q in queries.captured_queries]}
-    timings = {name: [] for name in urls}
+    if stock_floor:
+        post["create_stock"](ctx.group.pk, contact_ids[0], -1)  # warm-up
+        result["create_stock"] = {"queries": post["create_stock"](ctx.group.pk, contact_ids[0], -2)["queries"],
+                                  "sql": []}
+    timings = {name: [] for name in post}
     for i in range(count):
         contact_id = contact_ids[i % len(contact_ids)]
-        for name, url in urls.items():
-            started = time.perf_counter()
-            _post_case(client, ctx.group.pk, contact_id, i, url=url)
-            timings[name].append((time.perf_counter() - started) * 1000)
-    for name in urls:
+        for name, call in post.items():  # API, in-project floor, stock floor, API ...
+            timings[name].append(versus_stock.timed(functools.partial(call, ctx.group.pk, contact_id, i)))
+    for name in post:
         result[name] = {
             **_rate(count, sum(timings[name]) / 1000, result[name]["queries"]),
             **_summary(timings[name]),
@@ -239,6 +295,17 @@ def _post_case(client, group_id, contact_id, i, url="/api/v1/cases/"):
     if response.status_code != 201:
         raise RuntimeError(f"POST {url} answered {response.status_code}: {response.content[:300]!r}")
     return response
+
+
+def _post_stock_case(stock_floor, username, group_id, contact_id, i) -> dict:
+    payload = {
+        "short_description": f"Bench API create {i}", "contact": contact_id, "assignment_group": group_id,
+        "impact": 2, "urgency": 3, "channel": "email",
+    }
+    answer = stock_floor.request("POST", "/api/v1/cases/", user=username, data=payload, content_type="application/json")
+    if answer["status"] != 201:
+        raise RuntimeError(f"stock floor POST /api/v1/cases/ answered {answer['status']}")
+    return answer
 
 
 def _rate(count: int, elapsed: float, queries: int) -> dict:
@@ -320,6 +387,7 @@ def _meta(iterations: int, creations: int) -> dict:
         "iterations": iterations,
         "creations": creations,
         "debug": settings.DEBUG,
+        "load_average_start": _load_average(),
     }
 
 
@@ -332,6 +400,9 @@ def _targets(result: dict) -> dict:
     for name, ratio in result.get("ratios", {}).items():
         if name in ("list", "detail", "create"):  # the two-request detail is reported, not a target
             checks[f"{name}_ratio_to_floor"] = ratio <= TARGETS["ratio_to_floor"]
+    figures = result.get("stock", {}).get("figures")
+    if figures:
+        checks["every_ratio_to_stock_floor"] = all(row["target_met"] for row in figures.values())
     return {"targets": TARGETS, "met": checks}
 
 
@@ -354,9 +425,10 @@ def table(result: dict) -> str:
             f"{(base['median_ms'] if base else float('nan')):>10.2f}{(ratio or float('nan')):>7.2f}"
         )
         if base:
-            lines.append(f"{'  floor (' + str(base['queries']) + ' queries)':<34}{base['median_ms']:>10.2f}{base['p95_ms']:>10.2f}{base['queries']:>9}")
+            lines.append(f"{'  in-project floor (' + str(base['queries']) + ' q)':<34}{base['median_ms']:>10.2f}{base['p95_ms']:>10.2f}{base['queries']:>9}")
     for name, label in (("create_service", "create via service"), ("create_api", "create via API"),
-                        ("create_floor", "  floor: plain DRF create")):
+                        ("create_floor", "  in-project floor: DRF create"),
+                        ("create_stock", "  stock floor: DRF create")):
         row = result.get(name)
         if row:
             lines.append(f"{label:<34}{row['cases_per_s']:>10.1f} cases/s  ({row['ms_per_case']} ms each, {row['queries']} queries)")
@@ -368,6 +440,26 @@ def table(result: dict) -> str:
         )
     for row in result.get("create_api_processes", []):
         lines.append(f"{'  API, ' + str(row['processes']) + ' process(es)':<34}{row['cases_per_s']:>10.1f} cases/s")
+    lines.extend(stock_table(result))
     met = result["targets"]["met"]
     lines.append("targets: " + ", ".join(f"{k} {'met' if v else 'MISSED'}" for k, v in met.items()))
     return "\n".join(lines)
+
+
+def stock_table(result: dict) -> list[str]:
+    """Every figure against the stock floor: product ms (queries), floor ms (queries), ratio."""
+    stock, meta = result.get("stock", {}), result["meta"]
+    if "figures" not in stock:
+        return [f"stock floor: {stock.get('skipped', 'not measured')}"]
+    lines = [
+        f"against the stock floor ({stock['database']}), interleaved; load average {meta['load_average_start']} "
+        f"-> {meta['load_average_end']}",
+        f"{'figure':<40}{'product ms (q)':>16}{'stock ms (q)':>15}{'ratio':>7}  target <= {stock['target_ratio']:g}",
+    ]
+    for name, row in stock["figures"].items():
+        product, floor = row["product"], row["stock"]
+        lines.append(
+            f"{name:<40}{product['median_ms']:>10.2f} ({product['queries']:>2}){floor['median_ms']:>9.2f} "
+            f"({floor['queries']:>2}){row['ratio']:>7.2f}  {'met' if row['target_met'] else 'MISSED'}"
+        )
+    return lines

@@ -41,8 +41,7 @@ def stock_database_exists(product_url: str | None = None) -> bool:
 class StockFloor:
     def __init__(self, database_url: str | None = None, env: dict | None = None):
         self.env = {**os.environ, **(env or {}), "DJANGO_SETTINGS_MODULE": "bench.stock.settings"}
-        self.env["STOCK_DATABASE_URL"] = database_url or stock_database_url(
-            None if "STOCK_DATABASE_URL" in self.env else self.env.get("DATABASE_URL"))
+        self.env["STOCK_DATABASE_URL"] = database_url or stock_database_url()
         self.process = None
 
     def __enter__(self) -> "StockFloor":
@@ -93,3 +92,10 @@ class StockFloor:
 
     def rollback(self) -> None:
         self._call({"op": "rollback"})
+
+    def mark(self) -> int:
+        """The floor's highest case id: `forget(mark)` deletes what was created after it."""
+        return self._call({"op": "mark"})["top"]
+
+    def forget(self, top: int) -> int:
+        return self._call({"op": "forget", "top": top})["removed"]

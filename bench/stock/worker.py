@@ -7,7 +7,8 @@ A request: {"method", "path", "user", "data", "content_type", "headers", "body"}
 `client.generic(...)` is timed in-process, exactly as the product's side is timed. Queries are
 counted by an execute wrapper (no SQL kept, no debug cursor). Two more operations:
 {"op": "begin"} opens a transaction, {"op": "rollback"} rolls it back (so posted comments leave
-nothing behind); {"op": "ping"} answers {"ok": true}."""
+nothing behind); {"op": "ping"} answers {"ok": true}; {"op": "mark"} answers the highest case id, {"op": "forget",
+"top": id} deletes the cases above it (what a creation bench wrote)."""
 import json
 import os
 import sys
@@ -97,10 +98,26 @@ class Worker:
                 atomic.__exit__(*sys.exc_info())
         return {"ok": True}
 
+    def mark(self) -> dict:
+        from django.db.models import Max
+
+        from bench.stock.floor.models import Case
+
+        return {"top": Case.objects.aggregate(top=Max("pk"))["top"] or 0}
+
+    def forget(self, top: int) -> dict:
+        from bench.stock.floor.models import Case
+
+        return {"removed": Case.objects.filter(pk__gt=top).delete()[1].get("floor.Case", 0)}
+
     def handle(self, message: dict) -> dict:
         op = message.get("op", "request")
         if op == "ping":
             return {"ok": True}
+        if op == "mark":
+            return self.mark()
+        if op == "forget":
+            return self.forget(int(message["top"]))
         if op == "begin":
             return self.begin()
         if op == "rollback":

@@ -49,6 +49,9 @@ def test_bench_run_reports_every_figure_with_constant_query_counts(tmp_path):
         assert result["create_service"]["cases_per_s"] > 0 and result["create_api"]["cases_per_s"] > 0
         assert {"list", "detail", "detail_two_requests", "create"} == set(result["ratios"]) and "met" in result["targets"]
         assert "create_ratio_to_floor" in result["targets"]["met"]
+        # the stock floor is PostgreSQL only and needs its own database (tests/bench/test_stock_floor.py)
+        assert result["stock"].get("skipped") or result["stock"]["figures"]
+        assert result["meta"]["load_average_start"] is not None and "load_average_end" in result["meta"]
     for name in (*FIGURES, "create_service"):
         assert small[name]["queries"] == large[name]["queries"], name
 
