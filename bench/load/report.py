@@ -42,8 +42,9 @@ def print_target(result: dict) -> None:
           f"errors: {result['errors']}")
     print(f"  {result['server']}")
     print(f"  client CPU {result['client_cpu_percent']} % of a core; server (gunicorn) CPU "
-          f"{result['server_cpu_ms_per_request']} ms per request; load average {result['load_average_before']} "
-          f"before, {result['load_average_after']} after")
+          f"{result['server_cpu_ms_per_request']} ms per request; database connections opened while counted: "
+          f"{result['database_sessions_opened']}; load average {result['load_average_before']} before, "
+          f"{result['load_average_after']} after")
     print(f"  {'kind (ms)':<26} {HEAD}")
     for kind, row in [*result["by_kind"].items(), ("overall", result["overall"]), ("(sign-in, not counted)", result["sign_in"])]:
         print(f"  {kind:<26} {_cells(row)}")

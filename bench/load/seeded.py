@@ -101,6 +101,20 @@ def gunicorn_cpu_seconds(master_pid: int) -> float:
     return total
 
 
+def database_sessions(database_url: str) -> int | None:
+    """Sessions opened on that database so far (pg_stat_database.sessions, PostgreSQL 14+), read
+    from the server's `postgres` database so that reading it opens none on the measured one."""
+    parts = urllib.parse.urlsplit(database_url)
+    admin = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
+    try:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            row = conn.execute("SELECT sessions FROM pg_stat_database WHERE datname = %s",
+                               [parts.path.lstrip("/")]).fetchone()
+    except psycopg.Error:
+        return None
+    return row[0] if row else None
+
+
 # --- one target --------------------------------------------------------------------------------
 class Run:
     def __init__(self, host: str, port: int, personas: list, contacts: list[int], *, scheme: str, seed: int,
@@ -228,7 +242,7 @@ class Run:
         return time.monotonic() - counted_from
 
 
-def drive(name: str, stack: ProductionStack, personas, contacts, *, scheme: str, options) -> dict:
+def drive(name: str, stack: ProductionStack, personas, contacts, *, scheme: str, options, database_url: str) -> dict:
     load_before = round(os.getloadavg()[0], 2)
     run = Run("127.0.0.1", stack.port, personas, contacts, scheme=scheme, seed=options.seed,
               duration=options.duration, warmup=options.warmup, requests=options.requests,
@@ -237,10 +251,12 @@ def drive(name: str, stack: ProductionStack, personas, contacts, *, scheme: str,
 
     def measure_start():
         marks["client_cpu"], marks["server_cpu"] = time.process_time(), gunicorn_cpu_seconds(stack.process.pid)
+        marks["sessions"] = database_sessions(database_url)
 
     seconds = asyncio.run(run.run(measure_start))
     client_cpu = time.process_time() - marks.get("client_cpu", 0.0)
     server_cpu = gunicorn_cpu_seconds(stack.process.pid) - marks.get("server_cpu", 0.0)
+    sessions_after = database_sessions(database_url)
     everything = [ms for values in run.timings.values() for ms in values]
     errors = sum(run.errors_by_kind.values())
     kinds = [*CUSTOMER_MIX, *AGENT_MIX]
@@ -264,6 +280,9 @@ def drive(name: str, stack: ProductionStack, personas, contacts, *, scheme: str,
         "skipped": run.skipped,
         "client_cpu_percent": round(100 * client_cpu / seconds, 1) if seconds > 0 else None,
         "server_cpu_ms_per_request": round(1000 * server_cpu / len(everything), 1) if everything else None,
+        # Database connections opened while counted: a few (one per worker at most) when they are kept.
+        "database_sessions_opened": (sessions_after - marks["sessions"]
+                                     if sessions_after is not None and marks.get("sessions") is not None else None),
         "load_average_before": load_before,
         "load_average_after": round(os.getloadavg()[0], 2),
     }
@@ -280,9 +299,9 @@ def run_target(name: str, database_url: str, personas, contacts, options, workdi
         conn_max_age = stack.env.get("DATABASE_CONN_MAX_AGE", "60 (the production default)")
         stack.description = (f"gunicorn {options.workers} sync workers, config.settings.production, "
                              f"cache {options.redis_url}, DATABASE_CONN_MAX_AGE {conn_max_age}")
-        scheme = "https"
+        scheme, measured = "https", database_url
     else:
-        url = stock_database_url(database_url)
+        url = measured = stock_database_url(database_url)
         check_stock_database(url, sorted({p.username for p in personas}))
         conn_max_age = os.environ.get("DATABASE_CONN_MAX_AGE", "60")
         stack = stock_stack(workdir / "stock", database_url, workers=options.workers, conn_max_age=conn_max_age)
@@ -291,7 +310,8 @@ def run_target(name: str, database_url: str, personas, contacts, options, workdi
         scheme = "http"
     stack.start()
     try:
-        return drive(name, stack, personas, contacts, scheme=scheme, options=options)
+        return drive(name, stack, personas, contacts, scheme=scheme, options=options,
+                     database_url=measured)
     finally:
         stack.stop()
 

@@ -108,6 +108,9 @@ def test_customers_and_agents_on_a_seeded_database_against_the_product_and_the_f
     assert set(product["by_kind"]) <= set(seeded.CUSTOMER_MIX) | set(seeded.AGENT_MIX)
     assert {"customer_my_cases", "agent_record_page"} <= set(product["by_kind"])
     assert "production" in product["server"] and "bench.stock" in stock["server"]
+    # The production settings keep each worker's database connection: none, or one per worker at
+    # most, opened while counted (closing after each request opens one per request).
+    assert product["database_sessions_opened"] is not None and product["database_sessions_opened"] <= 2
     assert set(result["ratios"]["overall"]) == {"throughput", "p95"}
     assert [p["username"] for p in result["meta"]["people"][:3]] == ["bench_customer_admin", "bench_partner",
                                                                      "bench_consumer"]
