@@ -92,7 +92,8 @@ def _special_customers(conn, rng: random.Random) -> list[Persona]:
     return [
         _persona("bench_customer_admin", [r[1:] for r in admin_rows], rng),
         _persona("bench_partner", [r[1:] for r in partner_rows], rng, creates=False),
-        _persona("bench_consumer", [r[1:] for r in consumer_rows], rng, creates=False),
+        # A consumer may add 25 comments a day to one case: spread them over up to 50 cases.
+        _persona("bench_consumer", [r[1:] for r in consumer_rows], rng, creates=False, commentable=50),
     ]
 
 
@@ -134,8 +135,9 @@ def _case_rows(conn, where: str, params: list, *, limit: int | None = None) -> l
     return list(conn.execute(sql, params))
 
 
-def _persona(username: str, rows: list[tuple], rng: random.Random, *, creates: bool = True) -> Persona:
+def _persona(username: str, rows: list[tuple], rng: random.Random, *, creates: bool = True,
+             commentable: int = COMMENTABLE_PER_PERSON) -> Persona:
     numbers = [number for number, _ in rows]
     active = [number for number, category in rows if category in ACTIVE]
     return Persona(username, "customer", cases=rng.sample(numbers, min(PAGES_PER_PERSON, len(numbers))),
-                   commentable=rng.sample(active, min(COMMENTABLE_PER_PERSON, len(active))), creates=creates)
+                   commentable=rng.sample(active, min(commentable, len(active))), creates=creates)
