@@ -6,7 +6,7 @@ id columns.
 
 Indexes: only those the floor's own queries need (Django's automatic FK index is off unless a
 query below reads by that column):
-- case: `number` (unique: the record pages), (assignment_group, state_category, -updated_at) for
+- case: `number` (a unique constraint: the record pages; 9 indexes with the primary key), (assignment_group, state_category, -updated_at) for
   the agent API list, (-updated_at) for the agent HTML list of open cases, and one
   (<column>, -updated_at) per way a customer reaches a case: contact, consumer, account, partner,
   opened_by (the portal lists and the customer API, each arm an index scan);
@@ -45,7 +45,7 @@ class _Address(models.Model):
 
 
 class Account(_Address):
-    number = models.CharField(max_length=16, unique=True)
+    number = models.CharField(max_length=16)  # unique in the product; the floor never reads by it
     name = models.CharField(max_length=200)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, db_index=False)
     path = models.CharField(max_length=512, blank=True)  # the product's materialised hierarchy: "/1/2/"
@@ -102,7 +102,7 @@ class AccountGrant(models.Model):
 class Case(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    number = models.CharField(max_length=16, unique=True)
+    number = models.CharField(max_length=16)
     lifecycle_id = models.BigIntegerField()
     state = models.CharField(max_length=40, default="new")
     state_category = models.CharField(max_length=16, default="new")
@@ -163,6 +163,8 @@ class Case(models.Model):
     made_sla = models.BooleanField(default=True)
 
     class Meta:
+        # A constraint, not `unique=True`: that would add a second (LIKE pattern) index on PostgreSQL.
+        constraints = [models.UniqueConstraint(fields=["number"], name="floor_case_number_unique")]
         indexes = [
             models.Index(fields=["assignment_group", "state_category", "-updated_at"], name="floor_case_queue"),
             models.Index(fields=["-updated_at"], name="floor_case_updated"),
