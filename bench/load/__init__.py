@@ -8,7 +8,7 @@ Two modes:
   database (`bench_seed --customer-side`), kept as it is, C customers and A agents at once, each
   signed in, against the product, the stock floor (bench/stock) or both one after the other;
       python -m bench.load --database-url postgres://.../bench --customers 50 --agents 20 --target both \\
-          [--duration 60] [--warmup 10] [--requests N] [--workers 4] [--seed 42] [--json out.json]
+          [--duration 60] [--warmup 10] [--rounds 1] [--requests N] [--workers 4] [--seed 42] [--json out.json]
 
 Every answer must be what the request expects (200, 201, 302): one error fails the run (exit 1)."""
 import argparse
@@ -42,7 +42,9 @@ def parser() -> argparse.ArgumentParser:
     bench.add_argument("--agents", type=int, default=0, help="agents at once (e.g. 20)")
     bench.add_argument("--target", choices=("product", "stock", "both"), default="product")
     bench.add_argument("--duration", type=float, default=60.0, help="counted seconds per target (60)")
-    bench.add_argument("--warmup", type=float, default=10.0, help="seconds of the mix not counted first (10)")
+    bench.add_argument("--warmup", type=float, default=10.0, help="seconds of the mix not counted first, each phase (10)")
+    bench.add_argument("--rounds", type=int, default=1,
+                       help="alternate the targets this many times, each phase duration/rounds (1: product, then floor)")
     bench.add_argument("--seed", type=int, default=42, help="people, cases and draws (42)")
     bench.add_argument("--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/1"),
                        help="the product's cache (REDIS_URL, else redis://127.0.0.1:6379/1)")

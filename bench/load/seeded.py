@@ -3,7 +3,8 @@ C customers and A agents at once, each signed in through the sign-in form (and h
 token), each doing its mix without pause until the duration or the request budget is spent,
 against the product (gunicorn, `config.settings.production`, the Redis cache, persistent database
 connections) and/or the stock floor (gunicorn, `bench.stock.wsgi:application`, its `_stock`
-database), one after the other, with the same people, cases and draws (same seed).
+database), one after the other (or alternating, `--rounds`), with the same people, cases and
+draws (same seed): both servers are up and everybody is signed in on each before anything counts.
 
 The database is never dropped, migrated or reseeded; the run adds comments, work notes and cases
 ("Load test ..." subjects) to it, as people would."""
@@ -118,13 +119,15 @@ def database_sessions(database_url: str) -> int | None:
 # --- one target --------------------------------------------------------------------------------
 class Run:
     def __init__(self, host: str, port: int, personas: list, contacts: list[int], *, scheme: str, seed: int,
-                 duration: float, warmup: float, requests: int, sign_in_concurrency: int, probe: bool = False):
+                 sign_in_concurrency: int, probe: bool = False):
         self.personas, self.contacts, self.seed = personas, contacts, seed
         self.probe = probe  # the floor: kinds it refuses (403/404/405) are left out, and reported
         self.not_served: dict[str, str] = {}
         self.skipped = 0
-        self.duration, self.warmup, self.budget = duration, warmup, requests
         self.sign_in_concurrency = sign_in_concurrency
+        # Each person's draws: the same sequence on every target, continued from phase to phase.
+        self.rngs = [random.Random(seed * 100_003 + i) for i in range(len(personas))]
+        self.draws = [0] * len(personas)
         # Addresses 10.x.y.z, one per person, as the proxy would report them.
         self.people = [Person(host, port, username=p.username, address=f"10.{15 + i // 60000}.{i // 250 % 240}.{i % 250 + 1}",
                               scheme=scheme) for i, p in enumerate(personas)]
@@ -200,14 +203,13 @@ class Run:
             mix.pop("customer_case_page" if persona.role == "customer" else "agent_record_page")
         return list(mix), list(mix.values())
 
-    async def client(self, index: int, counted_from: float, deadline: float) -> None:
-        persona, person = self.personas[index], self.people[index]
-        rng = random.Random(self.seed * 100_003 + index)  # the same draws on every target
+    async def client(self, index: int, counted_from: float, deadline: float, budget: int) -> None:
+        persona, person, rng = self.personas[index], self.people[index], self.rngs[index]
         kinds, weights = self.mix_of(persona)
-        n = 0
-        while time.monotonic() < deadline and not (self.budget and self.counted >= self.budget):
+        while time.monotonic() < deadline and not (budget and self.counted >= budget):
             kind = rng.choices(kinds, weights)[0]
-            n += 1
+            self.draws[index] += 1
+            n = self.draws[index]
             if kind in self.not_served:  # the same draws as on the product, this kind left out
                 self.skipped += 1
                 await asyncio.sleep(0)
@@ -227,68 +229,92 @@ class Run:
                 self.timings[kind].append(answer.elapsed_ms)
                 self.counted += 1
 
-    async def run(self, on_measure_start=lambda: None) -> float:
-        """Signs everybody in, then the mix: `warmup` seconds not counted, then `duration` seconds
-        (or `requests` counted requests) counted. Returns the counted window's seconds."""
+    async def prepare(self) -> None:
+        """Everybody signs in; on the floor, the kinds it does not serve are found."""
         await self.sign_in_everybody()
         if self.probe:
             await self.find_not_served()
-        start = time.monotonic()
-        counted_from = start + self.warmup
+
+    async def phase(self, warmup: float, duration: float, budget: int, on_measure_start=lambda: None) -> float:
+        """The mix: `warmup` seconds not counted, then `duration` seconds counted (or until `budget`
+        requests are counted in all phases). Each person's draws go on where the last phase left
+        them. Returns the counted seconds."""
+        counted_from = time.monotonic() + warmup
         loop = asyncio.get_running_loop()
-        loop.call_at(loop.time() + self.warmup, on_measure_start)
-        await asyncio.gather(*(self.client(i, counted_from, counted_from + self.duration)
+        loop.call_at(loop.time() + warmup, on_measure_start)
+        await asyncio.gather(*(self.client(i, counted_from, counted_from + duration, budget)
                                for i in range(len(self.people))))
         return time.monotonic() - counted_from
 
 
-def drive(name: str, stack: ProductionStack, personas, contacts, *, scheme: str, options, database_url: str) -> dict:
-    load_before = round(os.getloadavg()[0], 2)
-    run = Run("127.0.0.1", stack.port, personas, contacts, scheme=scheme, seed=options.seed,
-              duration=options.duration, warmup=options.warmup, requests=options.requests,
-              sign_in_concurrency=options.workers, probe=name == "stock")
-    marks: dict = {}
+class Target:
+    """One server (product or floor), its people signed in, and what its phases added up to."""
 
-    def measure_start():
-        marks["client_cpu"], marks["server_cpu"] = time.process_time(), gunicorn_cpu_seconds(stack.process.pid)
-        marks["sessions"] = database_sessions(database_url)
+    def __init__(self, name: str, stack: ProductionStack, personas, contacts, *, scheme: str, options,
+                 database_url: str):
+        self.name, self.stack, self.options, self.database_url = name, stack, options, database_url
+        self.run = Run("127.0.0.1", stack.port, personas, contacts, scheme=scheme, seed=options.seed,
+                       sign_in_concurrency=options.workers, probe=name == "stock")
+        self.seconds = self.client_cpu = self.server_cpu = 0.0
+        self.sessions: int | None = 0
+        self.load_averages: list[float] = []
 
-    seconds = asyncio.run(run.run(measure_start))
-    client_cpu = time.process_time() - marks.get("client_cpu", 0.0)
-    server_cpu = gunicorn_cpu_seconds(stack.process.pid) - marks.get("server_cpu", 0.0)
-    sessions_after = database_sessions(database_url)
-    everything = [ms for values in run.timings.values() for ms in values]
-    errors = sum(run.errors_by_kind.values())
-    kinds = [*CUSTOMER_MIX, *AGENT_MIX]
-    return {
-        "target": name,
-        "customers": sum(p.role == "customer" for p in personas),
-        "agents": sum(p.role == "agent" for p in personas),
-        "workers": options.workers,
-        "server": stack.description,
-        "seconds": round(seconds, 1),
-        "requests": len(everything),
-        "requests_per_s": round(len(everything) / seconds, 1) if seconds > 0 else 0.0,
-        "errors": errors,
-        "error_samples": run.errors[:20],
-        "overall": summary(everything, seconds=seconds, errors=errors),
-        "by_kind": {kind: summary(run.timings.get(kind, []), seconds=seconds, errors=run.errors_by_kind.get(kind, 0))
-                    for kind in kinds if run.timings.get(kind) or run.errors_by_kind.get(kind)},
-        "sign_in": summary(run.sign_in_ms),
-        "_timings": dict(run.timings),  # for the side-by-side comparison; not written to the JSON
-        "not_served": run.not_served,  # kinds the floor refused once, then left out (draws kept)
-        "skipped": run.skipped,
-        "client_cpu_percent": round(100 * client_cpu / seconds, 1) if seconds > 0 else None,
-        "server_cpu_ms_per_request": round(1000 * server_cpu / len(everything), 1) if everything else None,
-        # Database connections opened while counted: a few (one per worker at most) when they are kept.
-        "database_sessions_opened": (sessions_after - marks["sessions"]
-                                     if sessions_after is not None and marks.get("sessions") is not None else None),
-        "load_average_before": load_before,
-        "load_average_after": round(os.getloadavg()[0], 2),
-    }
+    def phase(self, *, warmup: float, duration: float, budget: int) -> None:
+        marks: dict = {}
+
+        def measure_start():
+            marks["client"], marks["server"] = time.process_time(), gunicorn_cpu_seconds(self.stack.process.pid)
+            marks["sessions"] = database_sessions(self.database_url)
+
+        self.load_averages.append(round(os.getloadavg()[0], 2))
+        seconds = asyncio.run(self.run.phase(warmup, duration, budget, measure_start))
+        self.load_averages.append(round(os.getloadavg()[0], 2))
+        if "client" not in marks:  # the budget was spent before this phase counted anything
+            return
+        self.seconds += seconds
+        self.client_cpu += time.process_time() - marks["client"]
+        self.server_cpu += gunicorn_cpu_seconds(self.stack.process.pid) - marks["server"]
+        after = database_sessions(self.database_url)
+        if after is None or marks["sessions"] is None or self.sessions is None:
+            self.sessions = None
+        else:
+            self.sessions += after - marks["sessions"]
+
+    def result(self) -> dict:
+        run, seconds = self.run, self.seconds
+        everything = [ms for values in run.timings.values() for ms in values]
+        errors = sum(run.errors_by_kind.values())
+        return {
+            "target": self.name,
+            "customers": sum(p.role == "customer" for p in run.personas),
+            "agents": sum(p.role == "agent" for p in run.personas),
+            "workers": self.options.workers,
+            "server": self.stack.description,
+            "seconds": round(seconds, 1),
+            "requests": len(everything),
+            "requests_per_s": round(len(everything) / seconds, 1) if seconds > 0 else 0.0,
+            "errors": errors,
+            "error_samples": run.errors[:20],
+            "overall": summary(everything, seconds=seconds, errors=errors),
+            "by_kind": {kind: summary(run.timings.get(kind, []), seconds=seconds,
+                                      errors=run.errors_by_kind.get(kind, 0))
+                        for kind in [*CUSTOMER_MIX, *AGENT_MIX]
+                        if run.timings.get(kind) or run.errors_by_kind.get(kind)},
+            "sign_in": summary(run.sign_in_ms),
+            "_timings": dict(run.timings),  # for the side-by-side comparison; not written to the JSON
+            "not_served": run.not_served,  # kinds the floor refused once, then left out (draws kept)
+            "skipped": run.skipped,
+            "client_cpu_percent": round(100 * self.client_cpu / seconds, 1) if seconds > 0 else None,
+            "server_cpu_ms_per_request": round(1000 * self.server_cpu / len(everything), 1) if everything else None,
+            # Database connections opened while counted: a few (one per worker a minute at most) when kept.
+            "database_sessions_opened": self.sessions,
+            "load_average_before": self.load_averages[0] if self.load_averages else None,
+            "load_average_after": self.load_averages[-1] if self.load_averages else None,
+            "load_averages": self.load_averages,  # before and after each phase
+        }
 
 
-def run_target(name: str, database_url: str, personas, contacts, options, workdir: Path) -> dict:
+def start_target(name: str, database_url: str, personas, contacts, options, workdir: Path) -> Target:
     if name == "product":
         stack = product_stack(workdir / "product", database_url, workers=options.workers, redis_url=options.redis_url)
         stack.manage("collectstatic", "--noinput", "-v", "0")
@@ -301,42 +327,58 @@ def run_target(name: str, database_url: str, personas, contacts, options, workdi
                              f"cache {options.redis_url}, DATABASE_CONN_MAX_AGE {conn_max_age}")
         scheme, measured = "https", database_url
     else:
-        url = measured = stock_database_url(database_url)
-        check_stock_database(url, sorted({p.username for p in personas}))
+        measured = stock_database_url(database_url)
+        check_stock_database(measured, sorted({p.username for p in personas}))
         conn_max_age = os.environ.get("DATABASE_CONN_MAX_AGE", "60")
         stack = stock_stack(workdir / "stock", database_url, workers=options.workers, conn_max_age=conn_max_age)
         stack.description = (f"gunicorn {options.workers} sync workers, bench.stock.settings on "
-                             f"{urllib.parse.urlsplit(url).path.lstrip('/')}, DATABASE_CONN_MAX_AGE {conn_max_age}")
+                             f"{urllib.parse.urlsplit(measured).path.lstrip('/')}, DATABASE_CONN_MAX_AGE {conn_max_age}")
         scheme = "http"
     stack.start()
     try:
-        return drive(name, stack, personas, contacts, scheme=scheme, options=options,
-                     database_url=measured)
-    finally:
+        target = Target(name, stack, personas, contacts, scheme=scheme, options=options, database_url=measured)
+        asyncio.run(target.run.prepare())
+    except BaseException:
         stack.stop()
+        raise
+    return target
 
 
 def run(options) -> dict:
-    """Every target asked for, one after the other; the result (raises StackError)."""
+    """Every target asked for: both servers up and everybody signed in on each, then the counted
+    phases one after the other (product, floor; `--rounds` times, each a share of `--duration`);
+    the result (raises StackError)."""
     database_url = options.database_url
     personas, contacts = people_mod.pick(database_url, customers=options.customers, agents=options.agents,
                                          seed=options.seed)
     with psycopg.connect(database_url, autocommit=True) as conn:
         cases = conn.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = 'cases_case'").fetchone()[0]
-    targets = ["product", "stock"] if options.target == "both" else [options.target]
+    names = ["product", "stock"] if options.target == "both" else [options.target]
     workdir = Path(tempfile.mkdtemp(prefix="bench-load-"))
-    results = {}
-    for name in targets:
-        print(f"load: {name}, {options.customers} customers and {options.agents} agents, "
-              f"{options.warmup:.0f} s warm-up then {options.duration:.0f} s"
-              + (f" or {options.requests} requests" if options.requests else ""))
-        results[name] = run_target(name, database_url, personas, contacts, options, workdir)
+    targets: list[Target] = []
+    rounds = max(1, options.rounds)
+    try:
+        for name in names:
+            print(f"load: {name}: gunicorn up, {options.customers} customers and {options.agents} agents signing in")
+            targets.append(start_target(name, database_url, personas, contacts, options, workdir))
+        for round_number in range(rounds):
+            for target in targets:  # product, floor, product, floor ... with --rounds
+                print(f"load: {target.name}, round {round_number + 1} of {rounds}: {options.warmup:.0f} s warm-up, "
+                      f"then {options.duration / rounds:.0f} s counted"
+                      + (f" (at most {options.requests} requests in all)" if options.requests else ""))
+                target.phase(warmup=options.warmup, duration=options.duration / rounds,
+                             budget=round(options.requests * (round_number + 1) / rounds) if options.requests else 0)
+    finally:
+        for target in targets:
+            target.stack.stop()
+    results = {target.name: target.result() for target in targets}
     return {
         "meta": {
             "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "database": urllib.parse.urlsplit(database_url).path.lstrip("/"), "cases_estimate": cases,
             "customers": options.customers, "agents": options.agents, "workers": options.workers,
             "duration_s": options.duration, "warmup_s": options.warmup, "requests_budget": options.requests,
+            "rounds": rounds,
             "seed": options.seed, "python": platform.python_version(),
             "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
             "people": [p.as_dict() for p in personas],

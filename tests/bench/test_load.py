@@ -96,7 +96,7 @@ def test_customers_and_agents_on_a_seeded_database_against_the_product_and_the_f
         events_before = conn.execute("SELECT count(*) FROM cases_caseevent").fetchone()[0]
     out = tmp_path / "load.json"
     code = load.main(["--database-url", url, "--customers", "10", "--agents", "3", "--target", "both",
-                      "--duration", "6", "--warmup", "1", "--workers", "2", "--json", str(out)])
+                      "--duration", "6", "--warmup", "1", "--rounds", "2", "--workers", "2", "--json", str(out)])
     report = capsys.readouterr().out
     assert code == 0, report[-4000:]
     result = json.loads(out.read_text())
@@ -112,6 +112,7 @@ def test_customers_and_agents_on_a_seeded_database_against_the_product_and_the_f
     # most, opened while counted (closing after each request opens one per request).
     assert product["database_sessions_opened"] is not None and product["database_sessions_opened"] <= 2
     assert set(result["ratios"]["overall"]) == {"throughput", "p95"}
+    assert result["meta"]["rounds"] == 2 and len(product["load_averages"]) == len(stock["load_averages"]) == 4
     assert [p["username"] for p in result["meta"]["people"][:3]] == ["bench_customer_admin", "bench_partner",
                                                                      "bench_consumer"]
     with psycopg.connect(url) as conn:  # kept, and written to as people would
