@@ -42,8 +42,10 @@ class StackError(RuntimeError):
 
 class ProductionStack:
     def __init__(self, workdir: Path, *, database_url: str | None = None, workers: int = 2,
-                 extra_env: dict | None = None, log=print):
+                 extra_env: dict | None = None, log=print, app: str = "config.wsgi",
+                 health_path: str = "/healthz/"):
         self.workdir = Path(workdir)
+        self.app, self.health_path = app, health_path  # another WSGI application (bench/load: the stock floor)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         self.workers = workers
@@ -91,7 +93,7 @@ class ProductionStack:
 
     # --- gunicorn ----------------------------------------------------------------------------
     def start(self, *, timeout: float = 60) -> None:
-        cmd = [str(BIN / "gunicorn"), "config.wsgi", "--workers", str(self.workers), "--bind",
+        cmd = [str(BIN / "gunicorn"), self.app, "--workers", str(self.workers), "--bind",
                f"127.0.0.1:{self.port}", "--timeout", "60", "--graceful-timeout", "5"]
         self._log_file = open(self.log_path, "ab")  # noqa: SIM115 (closed in stop())
         # A session of its own: stop() signals the master and its workers as one process group.
@@ -102,14 +104,14 @@ class ProductionStack:
             if self.process.poll() is not None:
                 raise StackError(f"gunicorn exited (code {self.process.returncode}):\n{self.log_tail()}")
             try:
-                status = Client(self.base_url).get("/healthz/").status
+                status = Client(self.base_url).get(self.health_path).status
                 if status == 200:
                     self.log(f"  gunicorn ({self.workers} workers, pid {self.process.pid}) on {self.base_url}")
                     return
             except OSError:
                 pass
             time.sleep(0.3)
-        raise StackError(f"gunicorn did not answer /healthz/ within {timeout:.0f} s:\n{self.log_tail()}")
+        raise StackError(f"gunicorn did not answer {self.health_path} within {timeout:.0f} s:\n{self.log_tail()}")
 
     def stop(self, *, grace: float = 10) -> None:
         if self.process is None:

@@ -1,4 +1,4 @@
-"""A bounded load test of the production stack: gunicorn with config.settings.production on a
+"""The demo mode of the load test (bench/load): gunicorn with config.settings.production on a
 PostgreSQL database of its own (seed_demo plus `bench_seed` cases), driven over HTTP from
 127.0.0.1 by N concurrent clients (threads, one session or token each) with a fixed mix:
 
@@ -14,10 +14,9 @@ run. Reports p50/p95/max per kind and overall, and the throughput.
 
     python -m bench.load                       # 8 clients, 2,000 requests, database casedesk_load_deploy
     python -m bench.load --clients 8 --requests 3000 --json bench/load-result.json
-    python -m bench.load --database-url postgres://postgres@127.0.0.1:5432/other --keep-database
+    python -m bench.load --database-url postgres://postgres@127.0.0.1:5432/other_load --keep-database
 
-The database is dropped and created again (it must be one of its own, never the test database)."""
-import argparse
+The database is dropped and created again (one of its own, its name containing "load")."""
 import datetime
 import json
 import os
@@ -25,8 +24,6 @@ import platform
 import random
 import re
 import shutil
-import statistics
-import sys
 import tempfile
 import threading
 import time
@@ -36,6 +33,7 @@ from pathlib import Path
 
 import psycopg
 
+from bench.load.report import summary
 from deploy.stack import Client, ProductionStack, StackError
 
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/casedesk_load_deploy"
@@ -71,11 +69,6 @@ def drop_database(url: str) -> None:
     admin_url = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{parts.path.lstrip("/")}" WITH (FORCE)')
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
 class Load:
@@ -189,13 +182,6 @@ def smoke(base_url: str) -> list[str]:
     return problems
 
 
-def summary(values: list[float]) -> dict:
-    if not values:
-        return {"count": 0}
-    return {"count": len(values), "p50_ms": round(statistics.median(values), 1),
-            "p95_ms": round(percentile(values, 0.95), 1), "max_ms": round(max(values), 1)}
-
-
 def print_report(result: dict) -> None:
     meta = result["meta"]
     print(f"\n{result['requests']} requests by {result['clients']} clients in {result['seconds']} s "
@@ -211,24 +197,15 @@ def print_report(result: dict) -> None:
         print(f"  error: {line}")
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", default=DEFAULT_DATABASE,
-                        help=f"a PostgreSQL database of its own, dropped and created ({DEFAULT_DATABASE})")
-    parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--requests", type=int, default=2000)
-    parser.add_argument("--time-limit", type=float, default=180.0, help="seconds of load at most (180)")
-    parser.add_argument("--extra-cases", type=int, default=2000, help="cases added by bench_seed (2000)")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (4)")
-    parser.add_argument("--json", help="write the result here")
-    parser.add_argument("--keep-database", action="store_true")
-    args = parser.parse_args(argv)
-    if not args.database_url.startswith("postgres"):
-        raise SystemExit("the load test runs on PostgreSQL: --database-url postgres://...")
+def run(args) -> int:
+    """The demo mode: a database of its own, dropped and created again (its name must say "load")."""
+    name = urllib.parse.urlsplit(args.database_url).path.lstrip("/")
+    if "load" not in name:
+        raise SystemExit(f"refusing to drop and create {name!r}: the demo mode takes a database of its own named "
+                         "*load* (to load-test a seeded bench database, keeping it, give --customers/--agents)")
     workdir = Path(tempfile.mkdtemp(prefix="bench-load-"))
     recreate_database(args.database_url)
-    stack = ProductionStack(workdir, database_url=args.database_url, workers=args.workers,
-                            extra_env={"DATABASE_CONN_MAX_AGE": "60"})
+    stack = ProductionStack(workdir, database_url=args.database_url, workers=args.workers)
     try:
         print(f"load: the production stack in {workdir}, database {args.database_url}")
         stack.prepare()
@@ -260,7 +237,3 @@ def main(argv=None) -> int:
         print(f"written to {args.json}")
     shutil.rmtree(workdir, ignore_errors=True)
     return 1 if result["errors"] or result["smoke_problems"] else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
