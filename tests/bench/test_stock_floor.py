@@ -16,6 +16,7 @@ from bench.stock.client import StockFloor, stock_database_exists
 from bench.stock.seed import drop_database
 from cases.models import Case, CaseEvent
 from cases.permissions import case_scope_q
+from customers.models import Contact
 from tests.conftest import ensure_reference_data
 from users.models import User
 
@@ -143,6 +144,14 @@ def test_each_customer_persona_sees_its_scope_and_no_work_notes(floor):
     assert own.number in page and SECRET not in page
     _ok(f.request("POST", f"/portal/cases/{own.number}/comment/", user=contact, data={"body": "Thanks"}), 302)
     assert "Thanks" in f.request("GET", f"/portal/cases/{own.number}/", user=contact, body=True)["content"]
+    mark = f.mark()
+    opened = _ok(f.request("POST", "/api/v1/cases/", user=contact, content_type="application/json", body=True,
+                           data={"short_description": "My printer", "urgency": 3}), 201)["content"]
+    assert '"contact":' in opened and '"number":"CS' in opened.replace(" ", "")  # for themselves
+    refused = f.request("POST", "/api/v1/cases/", user=contact, content_type="application/json",
+                        data={"short_description": "For someone else", "contact": Contact.objects.order_by("-id").first().pk})
+    assert refused["status"] in (400, 403)
+    assert f.forget(mark) == 1
 
 
 def test_bench_run_measures_every_figure_against_the_floor_and_leaves_both_databases_as_they_were(

@@ -5,7 +5,7 @@ from django.utils import timezone
 from rest_framework import generics, serializers
 from rest_framework.exceptions import PermissionDenied
 
-from bench.stock.floor.models import Case, CaseEvent, Contact, LifecycleState
+from bench.stock.floor.models import Case, CaseEvent, Consumer, Contact, LifecycleState
 from bench.stock.floor.scope import cases_for, events_for, is_agent
 
 # What the product never shows the customer side (cases.permissions.CASE_FIELDS_HIDDEN_FROM_CUSTOMERS).
@@ -53,10 +53,22 @@ class CaseListCreate(generics.ListCreateAPIView):
 
     def perform_create(self, serializer):
         user = self.request.user
-        if not is_agent(user):
-            raise PermissionDenied("Only agents open cases here.")
         data = serializer.validated_data
         contact: Contact | None = data.get("contact")
+        extra = {}
+        if not is_agent(user):
+            # A customer opens a case for themselves (as the product's portal and API do): their
+            # own contact, else their consumer; what only agents set is not theirs to set.
+            if any(data.get(name) for name in ("contact", "consumer", "assignment_group", "assigned_to")):
+                raise PermissionDenied("A customer opens cases for themselves only.")
+            contact = Contact.objects.filter(user=user).order_by("id").first()
+            if contact is not None:
+                extra["contact"] = contact
+            else:
+                consumer = Consumer.objects.filter(user=user).order_by("id").first()
+                if consumer is None:
+                    raise PermissionDenied("Only agents, contacts and consumers open cases.")
+                extra["consumer"] = consumer
         lifecycle_id, state = _initial_state()
         with connection.cursor() as cursor:
             cursor.execute("SELECT nextval('floor_case_number')")
@@ -64,7 +76,7 @@ class CaseListCreate(generics.ListCreateAPIView):
         serializer.save(
             number=number, lifecycle_id=lifecycle_id, state=state, opened_by=user, opened_at=timezone.now(),
             account_id=contact.account_id if contact else None,
-            priority=PRIORITY.get((data.get("impact", 3), data.get("urgency", 3)), 4),
+            priority=PRIORITY.get((data.get("impact", 3), data.get("urgency", 3)), 4), **extra,
         )
 
 
