@@ -9,7 +9,7 @@ Internal roles see every case through `cases.view_all_cases`. The customer side 
 import dataclasses
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import F, IntegerField, Q, Value
+from django.db.models import CharField, F, IntegerField, Q, Value
 from guardian.shortcuts import assign_perm, remove_perm
 
 from cases.models import (
@@ -187,6 +187,107 @@ def case_scope(user) -> CaseScope:
         user_id=user.pk, contacts=sorted({pk for pk, _ in contacts}), consumers=sorted(set(consumers)),
         granted=None if granted is None else sorted(set(granted)), accounts=accounts, partners=partners,
     )
+
+
+# --- one case against the person's resolved scope, in Python (issue 15) ---------------------------
+_ADMINISTERED, _PARTNERED = 4, 5
+_CUSTOMER_SIDE_MEMO = "_customer_side_memo"
+
+
+@dataclasses.dataclass(frozen=True)
+class CustomerSide:
+    """The same ways in as `CaseScope`, as sets to check one case without asking the database: the
+    person's contacts (with their accounts), consumers and granted cases, the paths of the accounts
+    they administer (their subtrees) and the accounts they act as partner for."""
+
+    user_id: int
+    contacts: frozenset = frozenset()
+    contact_accounts: frozenset = frozenset()
+    consumers: frozenset = frozenset()
+    granted: frozenset = frozenset()
+    administered_paths: tuple = ()
+    partnered: frozenset = frozenset()
+    partner_role: bool = False
+
+    def covers(self, case: Case) -> bool:
+        """Exactly `case_scope_q`'s rule for this one case (tests/cases/test_customer_side_python.py
+        compares the two for every persona). Reads `case.account` only for a customer admin."""
+        if case.opened_by_id == self.user_id or case.pk in self.granted:
+            return True
+        if case.contact_id in self.contacts or case.consumer_id in self.consumers:
+            return True
+        if self.partner_role and case.partner_id is not None and case.partner_id in self.contact_accounts:
+            return True
+        if case.account_id is None:
+            return False
+        if case.account_id in self.partnered:
+            return True
+        return bool(self.administered_paths) and case.account.path.startswith(self.administered_paths)
+
+
+def customer_side(user) -> CustomerSide | None:
+    """The person's `CustomerSide`, resolved in one UNION ALL of indexed lookups (contacts,
+    consumers, case grants, and the administer / partner account grants their roles make count) and
+    remembered on the user object, like Django's permission cache and `user_roles`: per request, as
+    `request.user` is loaded per request. None when the rows overflow SCOPE_ID_LIMIT (the caller
+    asks the database instead) or for no signed-in person."""
+    if not user or not user.is_authenticated:
+        return None
+    memo = getattr(user, _CUSTOMER_SIDE_MEMO, None)
+    if memo is not None:
+        return memo or None  # False: overflowed
+    codenames = customer_permissions._effective_codenames(user)
+    user_grants, group_grants = _granted_case_ids(user)
+    text, number = Value("", output_field=CharField()), Value(None, output_field=IntegerField())
+
+    def tagged(qs, tag: int, pk: str, other=number, path=text):
+        tag_value = Value(tag, output_field=IntegerField())
+        return qs.order_by().annotate(_tag=tag_value, _pk=F(pk), _other=other, _path=path).values_list(
+            "_tag", "_pk", "_other", "_path"
+        )
+
+    arms = [
+        tagged(Consumer.objects.filter(user=user), _CONSUMER, "pk"),
+        tagged(user_grants, _GRANT, "content_object_id"),
+        tagged(group_grants, _GRANT, "content_object_id"),
+    ]
+    for codename, tag in ((customer_permissions.ADMINISTER, _ADMINISTERED), (customer_permissions.PARTNER, _PARTNERED)):
+        if codename in codenames:
+            for rows in customer_permissions._grant_rows(user, [codename]):
+                arms.append(tagged(rows, tag, "content_object_id", path=F("content_object__path")))
+    contacts = tagged(Contact.objects.filter(user=user), _CONTACT, "pk", other=F("account_id"))
+    rows = list(contacts.union(*arms, all=True)[: SCOPE_ID_LIMIT + 1])
+    if len(rows) > SCOPE_ID_LIMIT:
+        setattr(user, _CUSTOMER_SIDE_MEMO, False)
+        return None
+
+    def of(tag: int, col: int = 1) -> frozenset:
+        return frozenset(row[col] for row in rows if row[0] == tag)
+
+    side = CustomerSide(
+        user_id=user.pk, contacts=of(_CONTACT), contact_accounts=of(_CONTACT, 2), consumers=of(_CONSUMER),
+        granted=of(_GRANT), administered_paths=tuple(sorted(of(_ADMINISTERED, 3))), partnered=of(_PARTNERED),
+        partner_role=any(r in customer_permissions.PARTNER_ROLES for r in user_roles(user)),
+    )
+    setattr(user, _CUSTOMER_SIDE_MEMO, side)
+    return side
+
+
+def administers_active_account(user) -> bool:
+    """`customers.selectors_portal.administered_account_list(user=user).exists()` (the portal's
+    navigation), from the administered paths `customer_side` already resolved for the request:
+    one query for a customer admin, none for anyone without an admin role."""
+    if not any(r in customer_permissions.ADMIN_ROLES for r in user_roles(user)):
+        return False
+    side = customer_side(user)
+    if side is None:
+        return Account.objects.filter(customer_permissions.administered_account_q(user), active=True).exists()
+    if not side.administered_paths:
+        return False
+    subtree = Q(pk__in=[])
+    for path in side.administered_paths:
+        subtree |= Q(path__startswith=path)
+    return Account.objects.filter(subtree, active=True).exists()
 
 
 def case_scope_q(user) -> Q:

@@ -3,7 +3,9 @@ from django.db.models import Prefetch, QuerySet
 from cases import permissions
 from cases.models import Case, CaseEvent, CaseType, CaseTypeField, Lifecycle, LifecycleState, LifecycleTransition
 from core.refcache import Reference
+from customers.permissions import ADMIN_ROLES
 from users.permissions import is_internal
+from users.roles import user_roles
 
 
 def case_type_list_for_user(*, user) -> QuerySet[CaseType]:
@@ -31,23 +33,26 @@ def case_get_for_user(*, user, number: str, related: tuple[str, ...] = ()) -> Ca
     None. The case is read by its unique number with its contact and consumer, and the customer
     side's scope is checked on that one row: the person's own case (its contact's or consumer's
     login, or opened by them: arms of `permissions.case_scope_join_q`) needs no other query; any
-    other case is checked by `permissions.is_customer_side` (one query bounded by the primary key,
-    plus the administered paths for a customer admin). So the count never depends on the size of
-    the person's scope, where `case_scope_q` would resolve their ids and accounts first (one to
-    three queries). The case comes back remembered as in this user's scope
+    other case (a customer admin's, a partner's) is checked in Python against the person's scope
+    resolved once per request (`permissions.customer_side`: one UNION ALL of indexed lookups, shared
+    with the portal navigation), by exactly `case_scope_q`'s rule; past SCOPE_ID_LIMIT rows, by
+    `permissions.is_customer_side` (one query bounded by the primary key). The case comes back remembered as in this user's scope
     (`permissions.remember_customer_side`): the page's later checks on it (the allowed actions,
     the survey, the tasks) read nothing again."""
     if user.has_perm("cases.view_all_cases") or is_internal(user):
         return case_list_for_user(user=user).select_related(*related).filter(number=number).first()
-    qs = Case.objects.select_related(*related, "contact", "consumer").filter(number=number)
-    case = qs.prefetch_related("case_type__fields").first()
+    admin = any(r in ADMIN_ROLES for r in user_roles(user))  # its account's path is read by `covers`
+    qs = Case.objects.select_related(*related, "contact", "consumer", *(("account",) if admin else ()))
+    case = qs.filter(number=number).prefetch_related("case_type__fields").first()
     if case is None:
         return None
     own = case.opened_by_id == user.pk or any(
         person is not None and person.user_id == user.pk for person in (case.contact, case.consumer)
     )
-    if not own and not permissions.is_customer_side(user, case):
-        return None
+    if not own:
+        side = permissions.customer_side(user)
+        if not (side.covers(case) if side is not None else permissions.is_customer_side(user, case)):
+            return None
     permissions.remember_customer_side(user, case)
     return case
 

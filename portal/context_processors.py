@@ -2,7 +2,8 @@
 are lazy: a page that never names them (the workspace, the admin) pays nothing."""
 from django.utils.functional import SimpleLazyObject
 
-from customers.selectors_portal import administered_account_list, branding_active
+from cases.permissions import administers_active_account
+from customers.selectors_portal import branding_active
 from portal.access import is_portal_user
 
 
@@ -11,7 +12,7 @@ def _nav(request) -> dict:
     portal_user = is_portal_user(user)
     return {
         "signed_in": portal_user,
-        "account_admin": portal_user and administered_account_list(user=user).exists(),
+        "account_admin": portal_user and administers_active_account(user),
     }
 
 

@@ -151,3 +151,41 @@ def test_my_cases_and_the_api_list_cost_the_same_queries_for_more_cases(
     with django_assert_max_num_queries(MAX_QUERIES[what]):
         many = _queries(fetch)
     assert many == few
+
+
+@pytest.mark.parametrize("limit", [permissions.SCOPE_ID_LIMIT, 0])  # resolved in Python, or past the limit the database
+def test_one_case_decided_in_python_is_the_scope_s_rule(ways_in, limit, monkeypatch):
+    """`permissions.customer_side(user).covers(case)` (the portal case page's check of a colleague's
+    case, issue 15) decides exactly as `case_scope_q` for every persona and every case in and out
+    of their scope; past SCOPE_ID_LIMIT rows there is no side and the database decides."""
+    from cases import selectors
+
+    monkeypatch.setattr(permissions, "SCOPE_ID_LIMIT", limit)
+    users, cases = ways_in
+    for persona, expected in EXPECTED.items():
+        user = users[persona]
+        side = permissions.customer_side(user)
+        assert (side is None) == (limit == 0), persona
+        for name, case in cases.items():
+            in_sql = Case.objects.filter(permissions.case_scope_q(user), pk=case.pk).exists()
+            assert in_sql == (name in expected), (persona, name)
+            if side is not None:
+                assert side.covers(Case.objects.select_related("account").get(pk=case.pk)) == in_sql, (persona, name)
+            assert (selectors.case_get_for_user(user=user, number=case.number) is not None) == in_sql, (persona, name)
+
+
+def test_the_navigation_s_admin_flag_is_the_administered_accounts_list(ways_in, world):
+    """`permissions.administers_active_account` (the portal navigation, from the paths the case page
+    already resolved) answers as `administered_account_list(user=...).exists()`, inactive accounts too."""
+    from customers.models import Account
+    from customers.selectors_portal import administered_account_list
+
+    users, _ = ways_in
+    for active in ({"account", "child"}, {"child"}, set()):
+        Account.objects.filter(pk=world.account.pk).update(active="account" in active)
+        Account.objects.filter(pk=world.child_account.pk).update(active="child" in active)
+        for persona, user in users.items():
+            fresh = type(user).objects.get(pk=user.pk)
+            expected = administered_account_list(user=fresh).exists()
+            assert permissions.administers_active_account(fresh) == expected, (persona, active)
+            assert expected == (persona == "customer_admin" and bool(active)), (persona, active)
