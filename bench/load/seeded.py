@@ -9,6 +9,7 @@ draws (same seed): both servers are up and everybody is signed in on each before
 The database is never dropped, migrated or reseeded; the run adds comments, work notes and cases
 ("Load test ..." subjects) to it, as people would."""
 import asyncio
+import concurrent.futures
 import datetime
 import os
 import platform
@@ -45,6 +46,17 @@ AGENT_MIX = {
 }
 EXPECTED = {"customer_comment": (302, 303), "agent_journal": (302, 303), "customer_create": (201,),
             "agent_create": (201,)}  # everything else: 200
+
+
+def run_async(coroutine):
+    """`asyncio.run`, also from a thread whose event loop is already running (a test process where
+    Playwright's sync API holds one open): then in a thread of its own, with a fresh loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 # --- the two servers ---------------------------------------------------------------------------
@@ -267,7 +279,7 @@ class Target:
             marks["sessions"] = database_sessions(self.database_url)
 
         self.load_averages.append(round(os.getloadavg()[0], 2))
-        seconds = asyncio.run(self.run.phase(warmup, duration, budget, measure_start))
+        seconds = run_async(self.run.phase(warmup, duration, budget, measure_start))
         self.load_averages.append(round(os.getloadavg()[0], 2))
         if "client" not in marks:  # the budget was spent before this phase counted anything
             return
@@ -337,7 +349,7 @@ def start_target(name: str, database_url: str, personas, contacts, options, work
     stack.start()
     try:
         target = Target(name, stack, personas, contacts, scheme=scheme, options=options, database_url=measured)
-        asyncio.run(target.run.prepare())
+        run_async(target.run.prepare())
     except BaseException:
         stack.stop()
         raise
